@@ -1,0 +1,43 @@
+#pragma once
+// The native dialect of seed 000: {"type": "CREATE_ROOM", ...} in,
+// {"type": "ROOM_CREATED", "data": {...}} out. See protocol/README.md.
+
+#include "protocol/commands.hpp"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace proctord::protocol::native {
+
+struct decode_limits {
+  std::size_t max_depth = 32;       // nesting of arrays/objects
+  std::size_t max_string = 1 << 20; // bytes in one string field (code, ...)
+};
+
+/// A frame that could not be turned into a command. `request_type` is the
+/// frame's "type" when it had a readable one.
+struct decode_error {
+  error_code code = error_code::invalid_message;
+  std::string message;
+  std::string request_type;
+};
+
+using decode_result = std::variant<command, decode_error>;
+
+/// Decodes one text frame. Never throws; every bad input is a decode_error.
+decode_result decode(std::string_view text, const decode_limits& limits = {});
+
+/// Encodes one event as a complete text frame. Never throws.
+/// `seq` > 0 adds the room's sequence number as field "seq".
+std::string encode(const event& e, std::uint64_t seq = 0);
+
+/// encode() into a shared frame, for fan-out to many recipients.
+frame encode_shared(const event& e, std::uint64_t seq = 0);
+
+/// Shorthand for an ERROR frame.
+frame error_frame(error_code code, std::string message,
+                  std::string request_type = {});
+
+} // namespace proctord::protocol::native

@@ -1,0 +1,44 @@
+#pragma once
+// JWT handling: HS256 only. `alg: none`, other algorithms, bad signatures,
+// expired tokens and (when configured) wrong issuer or audience are rejected.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace proctord::protocol {
+
+struct token_config {
+  std::string secret;
+  std::string issuer;   // checked when non-empty
+  std::string audience; // checked when non-empty
+};
+
+/// Who a verified token says the caller is.
+struct identity {
+  std::string user_id; // "sub"
+  std::string name;    // "name" (falls back to "username", then to sub)
+  std::string role;    // "role", may be empty
+};
+
+/// Why a token was rejected (a human-readable reason, never the token).
+struct token_rejection {
+  std::string reason;
+};
+
+using verify_result = std::variant<identity, token_rejection>;
+
+/// Verifies a compact JWS. Never throws.
+verify_result verify_token(std::string_view token, const token_config& cfg);
+
+/// Mints an HS256 token for `who`, valid for `ttl` from now (for proctorctl
+/// and tests). Sets sub, name, role (if non-empty), iat, exp, and iss/aud
+/// when configured.
+std::string mint_token(const identity& who, const token_config& cfg,
+                       std::chrono::seconds ttl = std::chrono::hours{24});
+
+/// A fresh random secret: 32 bytes from the OS, hex-encoded.
+std::string random_secret();
+
+} // namespace proctord::protocol

@@ -1,0 +1,85 @@
+#pragma once
+// Rows as the store writes and reads them. Times are milliseconds since the
+// Unix epoch; 0 means "not set" (NULL in the database).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace proctord::persistence {
+
+using millis = std::int64_t;
+
+struct room_record {
+  std::string room_id;
+  std::string host_id;
+  std::string host_name;
+  std::string roomname;
+  std::int32_t max_guests = 0;
+  std::string question;
+  std::int32_t duration = 0; // minutes
+  bool is_public = false;
+  std::string status; // WAITING | LIVE | ENDED
+  millis created_at = 0;
+  millis started_at = 0;
+  millis ends_at = 0;
+  millis ended_at = 0;
+};
+
+/// One row per (room, user); written again whenever it changes.
+struct member_record {
+  std::string room_id;
+  std::string user_id;
+  std::string username;
+  std::string status; // PENDING | APPROVED | REJECTED | KICKED | LEFT
+  std::int32_t violation_count = 0;
+  bool has_submitted = false;
+  millis joined_at = 0;
+  millis left_at = 0;
+};
+
+struct violation_record {
+  std::string room_id;
+  std::string user_id;
+  std::string type; // FULLSCREEN_EXIT | TAB_SWITCH | DISCONNECT
+  millis timestamp = 0;
+  std::int32_t violation_count = 0; // the user's count including this one
+};
+
+struct submission_record {
+  std::string room_id;
+  std::string user_id;
+  std::string code;
+  std::string language;
+  millis submitted_at = 0;
+};
+
+/// One row per JOIN_ROOM request, keyed by (room, user, requested_at);
+/// written again with the decision.
+struct join_attempt_record {
+  std::string room_id;
+  std::string user_id;
+  std::string username;
+  std::string status; // PENDING | APPROVED | REJECTED
+  millis requested_at = 0;
+  millis decided_at = 0;
+};
+
+struct kick_record {
+  std::string room_id;
+  std::string user_id;
+  std::string reason;
+  millis kicked_at = 0;
+};
+
+/// Everything one domain step writes; applied atomically (all or nothing).
+struct write_set {
+  std::vector<room_record> rooms;
+  std::vector<member_record> members;
+  std::vector<violation_record> violations;
+  std::vector<submission_record> submissions;
+  std::vector<join_attempt_record> join_attempts;
+  std::vector<kick_record> kicks;
+};
+
+} // namespace proctord::persistence

@@ -1,0 +1,124 @@
+#pragma once
+// Private to persistence/sqlite_*.cpp: RAII wrappers over the SQLite C API
+// and the open-time steps. Not part of the persistence interface.
+
+#include "persistence/backend.hpp"
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace proctord::persistence::sqlite_detail {
+
+// -- RAII wrappers ------------------------------------------------------------
+
+struct db_closer {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+using db_handle = std::unique_ptr<sqlite3, db_closer>;
+
+struct stmt_finalizer {
+  void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+
+[[noreturn]] inline void fail(sqlite3* db, const std::string& what) {
+  throw store_error("sqlite: " + what + ": " + sqlite3_errmsg(db));
+}
+
+/// A prepared statement, prepared once and reused. Use it through stmt_use.
+class statement {
+public:
+  statement(sqlite3* db, const char* what, const char* sql)
+    : db_(db), what_(what) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+                           nullptr)
+        != SQLITE_OK)
+      fail(db, std::string("prepare ") + what);
+    stmt_.reset(s);
+  }
+
+  sqlite3_stmt* get() const noexcept { return stmt_.get(); }
+  sqlite3* db() const noexcept { return db_; }
+  const char* what() const noexcept { return what_; }
+
+private:
+  sqlite3* db_;
+  const char* what_;
+  std::unique_ptr<sqlite3_stmt, stmt_finalizer> stmt_;
+};
+
+/// One use of a statement: bind, step, read columns. Resets the statement
+/// and clears its bindings when it goes out of scope, also on a throw.
+class stmt_use {
+public:
+  explicit stmt_use(statement& s) noexcept : s_(s), st_(s.get()) {}
+  ~stmt_use() {
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
+  }
+  stmt_use(const stmt_use&) = delete;
+  stmt_use& operator=(const stmt_use&) = delete;
+
+  stmt_use& text(int i, const std::string& v) {
+    check(sqlite3_bind_text64(st_, i, v.data(), v.size(), SQLITE_STATIC,
+                              SQLITE_UTF8));
+    return *this;
+  }
+  stmt_use& integer(int i, std::int64_t v) {
+    check(sqlite3_bind_int64(st_, i, v));
+    return *this;
+  }
+  stmt_use& flag(int i, bool v) { return integer(i, v ? 1 : 0); }
+  /// A time; 0 ("not set") is bound as NULL.
+  stmt_use& time(int i, millis v) {
+    check(v == 0 ? sqlite3_bind_null(st_, i) : sqlite3_bind_int64(st_, i, v));
+    return *this;
+  }
+
+  /// Steps once: true when a row is available, false when done.
+  bool step() {
+    switch (sqlite3_step(st_)) {
+      case SQLITE_ROW: return true;
+      case SQLITE_DONE: return false;
+      default: fail(s_.db(), s_.what());
+    }
+  }
+  /// Runs a statement that returns no rows (or whose rows do not matter).
+  void run() {
+    while (step()) {
+    }
+  }
+
+  std::string column_text(int i) const {
+    const auto* p = sqlite3_column_text(st_, i);
+    const auto n = static_cast<std::size_t>(sqlite3_column_bytes(st_, i));
+    return p ? std::string(reinterpret_cast<const char*>(p), n)
+             : std::string();
+  }
+  /// NULL reads as 0.
+  std::int64_t column_int(int i) const { return sqlite3_column_int64(st_, i); }
+  std::int32_t column_int32(int i) const { return sqlite3_column_int(st_, i); }
+  bool column_flag(int i) const { return column_int(i) != 0; }
+
+private:
+  void check(int rc) const {
+    if (rc != SQLITE_OK) fail(s_.db(), std::string("bind ") + s_.what());
+  }
+
+  statement& s_;
+  sqlite3_stmt* st_;
+};
+
+// -- opening (sqlite_schema.cpp) ----------------------------------------------
+
+/// Sets busy_timeout, journal_mode=WAL, synchronous and foreign_keys, and
+/// checks that each took.
+void configure(sqlite3* db, sync_mode sync);
+
+/// Creates or migrates the schema to the latest user_version.
+void migrate(sqlite3* db);
+
+} // namespace proctord::persistence::sqlite_detail

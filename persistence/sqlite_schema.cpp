@@ -1,0 +1,166 @@
+// Schema, migrations and connection settings of the SQLite backend.
+
+#include "persistence/sqlite_detail.hpp"
+
+#include <iterator>
+#include <string>
+
+namespace proctord::persistence::sqlite_detail {
+namespace {
+
+// -- schema -------------------------------------------------------------------
+
+// migrations[i] takes the database from user_version i to i + 1. A released
+// step is never edited; a schema change appends a step. All pending steps and
+// the new user_version are committed in one transaction.
+//
+// Times are INTEGER milliseconds since the epoch, NULL when unset (0 in a
+// record). join_attempts.requestedAt is part of the row's key and is stored
+// as given, never NULL. Foreign keys are immediate (not deferred), so a bad
+// row fails its own write set, not the commit of the whole batch.
+constexpr const char* migrations[] = {
+  // 1: the initial schema.
+  R"sql(
+CREATE TABLE rooms (
+  roomId    TEXT PRIMARY KEY NOT NULL,
+  hostId    TEXT NOT NULL,
+  hostName  TEXT NOT NULL,
+  roomname  TEXT NOT NULL,
+  maxGuests INTEGER NOT NULL,
+  question  TEXT NOT NULL,
+  duration  INTEGER NOT NULL,
+  isPublic  INTEGER NOT NULL DEFAULT 0 CHECK (isPublic IN (0, 1)),
+  status    TEXT NOT NULL DEFAULT 'WAITING'
+            CHECK (status IN ('WAITING', 'LIVE', 'ENDED')),
+  createdAt INTEGER,
+  startedAt INTEGER,
+  endsAt    INTEGER,
+  endedAt   INTEGER
+);
+CREATE TABLE room_users (
+  id             INTEGER PRIMARY KEY,
+  roomId         TEXT NOT NULL REFERENCES rooms (roomId),
+  userId         TEXT NOT NULL,
+  username       TEXT NOT NULL,
+  status         TEXT NOT NULL DEFAULT 'PENDING'
+                 CHECK (status IN ('PENDING', 'APPROVED', 'REJECTED',
+                                   'KICKED', 'LEFT')),
+  violationCount INTEGER NOT NULL DEFAULT 0,
+  hasSubmitted   INTEGER NOT NULL DEFAULT 0 CHECK (hasSubmitted IN (0, 1)),
+  joinedAt       INTEGER,
+  leftAt         INTEGER,
+  UNIQUE (roomId, userId)
+);
+CREATE TABLE violations (
+  id             INTEGER PRIMARY KEY,
+  roomId         TEXT NOT NULL REFERENCES rooms (roomId),
+  userId         TEXT NOT NULL,
+  type           TEXT NOT NULL
+                 CHECK (type IN ('FULLSCREEN_EXIT', 'TAB_SWITCH', 'DISCONNECT')),
+  timestamp      INTEGER,
+  violationCount INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX violations_room_user ON violations (roomId, userId);
+CREATE TABLE submissions (
+  id          INTEGER PRIMARY KEY,
+  roomId      TEXT NOT NULL REFERENCES rooms (roomId),
+  userId      TEXT NOT NULL,
+  code        TEXT NOT NULL,
+  language    TEXT NOT NULL,
+  submittedAt INTEGER
+);
+CREATE INDEX submissions_room_user ON submissions (roomId, userId);
+CREATE TABLE join_attempts (
+  id          INTEGER PRIMARY KEY,
+  roomId      TEXT NOT NULL REFERENCES rooms (roomId),
+  userId      TEXT NOT NULL,
+  username    TEXT NOT NULL,
+  status      TEXT NOT NULL DEFAULT 'PENDING'
+              CHECK (status IN ('PENDING', 'APPROVED', 'REJECTED')),
+  requestedAt INTEGER NOT NULL,
+  decidedAt   INTEGER,
+  UNIQUE (roomId, userId, requestedAt)
+);
+CREATE INDEX join_attempts_pending ON join_attempts (roomId, requestedAt)
+  WHERE status = 'PENDING';
+CREATE TABLE kick_events (
+  id       INTEGER PRIMARY KEY,
+  roomId   TEXT NOT NULL REFERENCES rooms (roomId),
+  userId   TEXT NOT NULL,
+  reason   TEXT NOT NULL,
+  kickedAt INTEGER
+);
+CREATE INDEX kick_events_room ON kick_events (roomId);
+)sql",
+};
+constexpr int schema_version = static_cast<int>(std::size(migrations));
+
+// -- helpers used while opening (not on the hot path) ------------------------
+
+void exec(sqlite3* db, const std::string& sql, const char* what) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db);
+    sqlite3_free(err);
+    throw store_error("sqlite: " + std::string(what) + ": " + msg);
+  }
+}
+
+std::string query_text(sqlite3* db, const char* sql) {
+  statement s(db, sql, sql);
+  stmt_use u(s);
+  return u.step() ? u.column_text(0) : std::string();
+}
+
+std::int64_t query_int(sqlite3* db, const char* sql) {
+  statement s(db, sql, sql);
+  stmt_use u(s);
+  return u.step() ? u.column_int(0) : -1;
+}
+
+} // namespace
+
+void configure(sqlite3* db, sync_mode sync) {
+  if (sqlite3_busy_timeout(db, 5000) != SQLITE_OK) fail(db, "busy_timeout");
+
+  const auto mode = query_text(db, "PRAGMA journal_mode=WAL");
+  if (mode != "wal")
+    throw store_error("sqlite: cannot enable WAL (journal_mode is '" + mode
+                      + "')");
+
+  const bool full = sync == sync_mode::full;
+  exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+       "set synchronous");
+  if (query_int(db, "PRAGMA synchronous") != (full ? 2 : 1))
+    throw store_error("sqlite: the synchronous setting did not take");
+
+  exec(db, "PRAGMA foreign_keys=ON", "enable foreign keys");
+  if (query_int(db, "PRAGMA foreign_keys") != 1)
+    throw store_error("sqlite: foreign keys are not supported by this build");
+}
+
+/// Brings the schema to schema_version. Reads user_version inside the write
+/// transaction, so two processes opening a new file do not both migrate it.
+void migrate(sqlite3* db) {
+  exec(db, "BEGIN IMMEDIATE", "begin migration");
+  try {
+    const auto current = query_int(db, "PRAGMA user_version");
+    if (current > schema_version)
+      throw store_error("sqlite: database schema version "
+                        + std::to_string(current)
+                        + " is newer than this build supports ("
+                        + std::to_string(schema_version) + ")");
+    for (auto v = current; v < schema_version; ++v)
+      exec(db, migrations[v],
+           ("migrate to schema version " + std::to_string(v + 1)).c_str());
+    if (current != schema_version)
+      exec(db, "PRAGMA user_version=" + std::to_string(schema_version),
+           "set user_version");
+    exec(db, "COMMIT", "commit migration");
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+} // namespace proctord::persistence::sqlite_detail

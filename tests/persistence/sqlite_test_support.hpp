@@ -1,0 +1,195 @@
+#pragma once
+// Shared by the persistence tests: temporary database files, a second plain
+// sqlite3 connection, a spy on the store's own connection, and records.
+
+#include "persistence/backend.hpp"
+
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace proctord::persistence::test {
+
+namespace fs = std::filesystem;
+
+
+/// A unique database path under $PROCTORD_TEST_TMP (or /tmp); the file and
+/// its WAL/SHM companions are removed at the end of the test.
+class temp_db {
+public:
+  temp_db() {
+    const char* env = std::getenv("PROCTORD_TEST_TMP");
+    const fs::path dir = env && *env ? fs::path(env) : fs::temp_directory_path();
+    fs::create_directories(dir);
+    static unsigned counter = 0;
+    const auto name = "persistence-" + std::to_string(::getpid()) + "-"
+                      + std::to_string(++counter) + "-"
+                      + std::to_string(std::random_device{}()) + ".db";
+    path_ = (dir / name).string();
+  }
+  ~temp_db() {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      fs::remove(path_ + suffix, ec);
+  }
+  temp_db(const temp_db&) = delete;
+  temp_db& operator=(const temp_db&) = delete;
+
+  const std::string& path() const { return path_; }
+
+private:
+  std::string path_;
+};
+
+/// A second connection to the same file.
+class other_connection {
+public:
+  explicit other_connection(const std::string& path) {
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr)
+            == SQLITE_OK);
+  }
+  ~other_connection() { sqlite3_close_v2(db_); }
+  other_connection(const other_connection&) = delete;
+  other_connection& operator=(const other_connection&) = delete;
+
+  void exec(const std::string& sql) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    const std::string msg = err ? err : "";
+    sqlite3_free(err);
+    INFO(sql << ": " << msg);
+    REQUIRE(rc == SQLITE_OK);
+  }
+  /// The first column of each row, as text ("NULL" for NULL).
+  std::vector<std::string> column(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    INFO(sql);
+    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      const auto* t = sqlite3_column_text(st, 0);
+      out.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+    }
+    sqlite3_finalize(st);
+    REQUIRE(rc == SQLITE_DONE);
+    return out;
+  }
+  std::string text(const std::string& sql) {
+    const auto rows = column(sql);
+    REQUIRE(rows.size() == 1);
+    return rows.front();
+  }
+  long long integer(const std::string& sql) { return std::stoll(text(sql)); }
+
+private:
+  sqlite3* db_ = nullptr;
+};
+
+/// Captures the sqlite3* of the next connection opened in this process (an
+/// SQLite auto-extension), so tests can ask the backend's own connection for
+/// its per-connection settings without a test hook in the API.
+class connection_spy {
+public:
+  connection_spy() {
+    captured = nullptr;
+    sqlite3_auto_extension(reinterpret_cast<void (*)()>(&capture));
+  }
+  ~connection_spy() {
+    sqlite3_cancel_auto_extension(reinterpret_cast<void (*)()>(&capture));
+  }
+  long long pragma(const char* name) {
+    REQUIRE(captured != nullptr);
+    sqlite3_stmt* st = nullptr;
+    const std::string sql = std::string("PRAGMA ") + name;
+    REQUIRE(sqlite3_prepare_v2(captured, sql.c_str(), -1, &st, nullptr)
+            == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    const auto v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+  }
+
+private:
+  static int capture(sqlite3* db, const char**, const sqlite3_api_routines*) {
+    if (!captured) captured = db;
+    return SQLITE_OK;
+  }
+  static inline sqlite3* captured = nullptr;
+};
+
+inline room_record make_room(const std::string& id) {
+  room_record r;
+  r.room_id = id;
+  r.host_id = "host-" + id;
+  r.host_name = "Host " + id;
+  r.roomname = "Room " + id;
+  r.max_guests = 25;
+  r.question = "Reverse a linked list.";
+  r.duration = 90;
+  r.is_public = true;
+  r.status = "WAITING";
+  r.created_at = 1'700'000'000'000;
+  return r;
+}
+
+inline member_record make_member(const std::string& room, const std::string& user,
+                          const std::string& status = "APPROVED") {
+  member_record m;
+  m.room_id = room;
+  m.user_id = user;
+  m.username = "name-" + user;
+  m.status = status;
+  m.joined_at = 1'700'000'000'500;
+  return m;
+}
+
+inline void commit_one(backend& db, const write_set& ws) {
+  db.begin();
+  db.apply(ws);
+  db.commit();
+}
+
+inline void check_same(const room_record& a, const room_record& b) {
+  CHECK(a.room_id == b.room_id);
+  CHECK(a.host_id == b.host_id);
+  CHECK(a.host_name == b.host_name);
+  CHECK(a.roomname == b.roomname);
+  CHECK(a.max_guests == b.max_guests);
+  CHECK(a.question == b.question);
+  CHECK(a.duration == b.duration);
+  CHECK(a.is_public == b.is_public);
+  CHECK(a.status == b.status);
+  CHECK(a.created_at == b.created_at);
+  CHECK(a.started_at == b.started_at);
+  CHECK(a.ends_at == b.ends_at);
+  CHECK(a.ended_at == b.ended_at);
+}
+
+inline void check_same(const member_record& a, const member_record& b) {
+  CHECK(a.room_id == b.room_id);
+  CHECK(a.user_id == b.user_id);
+  CHECK(a.username == b.username);
+  CHECK(a.status == b.status);
+  CHECK(a.violation_count == b.violation_count);
+  CHECK(a.has_submitted == b.has_submitted);
+  CHECK(a.joined_at == b.joined_at);
+  CHECK(a.left_at == b.left_at);
+}
+
+inline std::string columns_of(other_connection& c, const std::string& table) {
+  std::string out;
+  for (const auto& name :
+       c.column("SELECT name FROM pragma_table_info('" + table + "')"))
+    out += (out.empty() ? "" : ",") + name;
+  return out;
+}
+
+} // namespace proctord::persistence::test

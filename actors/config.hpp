@@ -1,0 +1,36 @@
+#pragma once
+// Options of the actors, with defaults. Each config validates itself; an
+// actor refuses to start with an invalid one.
+
+#include "protocol/native_codec.hpp"
+#include "protocol/token.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace proctord {
+
+struct room_config {
+  /// At most one CODE_UPDATE per participant per interval towards the host.
+  std::chrono::milliseconds code_change_interval{200};
+  /// How long an ended room keeps answering ROOM_ENDED before it exits.
+  std::chrono::seconds linger{30};
+  /// Upper bound for maxGuests.
+  std::int32_t max_room_size = 1000;
+
+  /// Empty when valid, else what is wrong.
+  std::string validate() const;
+};
+
+struct gateway_config {
+  protocol::token_config tokens;
+  protocol::native::decode_limits limits;
+  /// Token bucket per connection: sustained rate and burst.
+  double rate_per_sec = 30;
+  double rate_burst = 60;
+
+  std::string validate() const;
+};
+
+} // namespace proctord

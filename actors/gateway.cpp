@@ -1,0 +1,234 @@
+#include "actors/gateway.hpp"
+
+#include "actors/connection.hpp"
+#include "protocol/native_codec.hpp"
+
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+namespace proctord {
+
+namespace {
+
+using protocol::error_code;
+
+/// Flooding this far past the limit closes the connection (1008).
+constexpr int max_dropped_in_a_row = 200;
+
+double steady_seconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+protocol::millis now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+std::string url_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size()) {
+      auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9')
+          return c - '0';
+        if (c >= 'a' && c <= 'f')
+          return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+          return c - 'A' + 10;
+        return -1;
+      };
+      int hi = hex(in[i + 1]);
+      int lo = hex(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(in[i] == '+' ? ' ' : in[i]);
+  }
+  return out;
+}
+
+/// The inbound side of one session; runs on the session's strand.
+class session_inbound : public net::inbound {
+public:
+  session_inbound(connection_actor conn, std::shared_ptr<net::outbound> out,
+                  const gateway_config& cfg,
+                  std::shared_ptr<std::atomic<bool>> draining)
+    : draining_(std::move(draining)),
+      conn_(std::move(conn)),
+      out_(std::move(out)),
+      limits_(cfg.limits),
+      bucket_(cfg.rate_per_sec, cfg.rate_burst) {
+  }
+
+  void on_text(std::string frame) override {
+    if (!bucket_.take(steady_seconds())) {
+      // Every dropped message is answered, with its type when it has one,
+      // so that a client knows what to send again. A client that keeps
+      // flooding is closed.
+      if (++dropped_ > max_dropped_in_a_row) {
+        out_->close(net::close_code::policy_violation, "rate limit exceeded");
+        return;
+      }
+      auto result = protocol::native::decode(frame, limits_);
+      std::string type;
+      if (auto cmd = std::get_if<protocol::command>(&result))
+        type = protocol::type_name(*cmd);
+      else
+        type = std::get<protocol::native::decode_error>(result).request_type;
+      out_->send(protocol::native::error_frame(
+        error_code::rate_limited, "too many messages; this one was dropped",
+        std::move(type)));
+      return;
+    }
+    dropped_ = 0;
+    auto result = protocol::native::decode(frame, limits_);
+    if (auto err = std::get_if<protocol::native::decode_error>(&result)) {
+      out_->send(protocol::native::error_frame(err->code, err->message,
+                                               err->request_type));
+      return;
+    }
+    auto& command = std::get<protocol::command>(result);
+    if (std::holds_alternative<protocol::cmd::heartbeat>(command)) {
+      out_->send(protocol::native::encode_shared(
+        protocol::evt::heartbeat_ack{now_ms()}));
+      return;
+    }
+    caf::anon_send(conn_, std::move(command));
+  }
+
+  void on_closed() override {
+    if (draining_->load())
+      caf::anon_send_exit(conn_, caf::exit_reason::user_shutdown);
+    else
+      caf::anon_send(conn_, closed_atom::value);
+  }
+
+private:
+  std::shared_ptr<std::atomic<bool>> draining_;
+  connection_actor conn_;
+  std::shared_ptr<net::outbound> out_;
+  protocol::native::decode_limits limits_;
+  token_bucket bucket_;
+  int dropped_ = 0;
+};
+
+} // namespace
+
+token_bucket::token_bucket(double rate, double burst)
+  : rate_(rate), burst_(burst), tokens_(burst) {
+}
+
+bool token_bucket::take(double now_s) {
+  if (last_ >= 0)
+    tokens_ = std::min(burst_, tokens_ + (now_s - last_) * rate_);
+  last_ = now_s;
+  if (tokens_ < 1.0)
+    return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+std::string handshake_token(const std::string& target,
+                            const std::string& authorization) {
+  if (auto q = target.find('?'); q != std::string::npos) {
+    std::string_view query{target};
+    query.remove_prefix(q + 1);
+    while (!query.empty()) {
+      auto amp = query.find('&');
+      auto pair = query.substr(0, amp);
+      if (pair.substr(0, 6) == "token=")
+        return url_decode(pair.substr(6));
+      if (amp == std::string_view::npos)
+        break;
+      query.remove_prefix(amp + 1);
+    }
+  }
+  constexpr std::string_view bearer = "Bearer ";
+  if (authorization.size() > bearer.size()
+      && authorization.compare(0, bearer.size(), bearer) == 0)
+    return authorization.substr(bearer.size());
+  return {};
+}
+
+std::string make_uuid() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto hi = rng();
+  auto lo = rng();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL; // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL; // variant 1
+  char buf[37];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx",
+                static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF),
+                static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+gateway::gateway(caf::actor_system& sys, directory_actor directory,
+                 gateway_config cfg, std::function<std::string()> stats)
+  : sys_(sys),
+    directory_(std::move(directory)),
+    cfg_(std::move(cfg)),
+    stats_(std::move(stats)) {
+}
+
+net::upgrade_answer gateway::upgrade(const net::upgrade_request& req,
+                                     std::shared_ptr<net::outbound> out) {
+  std::optional<protocol::identity> who;
+  if (auto token = handshake_token(req.target, req.authorization);
+      !token.empty()) {
+    auto result = protocol::verify_token(token, cfg_.tokens);
+    if (auto rejected = std::get_if<protocol::token_rejection>(&result)) {
+      spdlog::debug("gateway refuses {}: {}", req.remote_ip, rejected->reason);
+      net::upgrade_answer no;
+      no.status = 401;
+      no.body = R"({"code":"UNAUTHORIZED","message":"invalid token"})";
+      return no;
+    }
+    who = std::get<protocol::identity>(std::move(result));
+  }
+  auto conn = sys_.spawn(connection, out, directory_, cfg_.tokens,
+                         std::move(who), make_uuid());
+  net::upgrade_answer yes;
+  yes.handler = std::make_shared<session_inbound>(std::move(conn),
+                                                  std::move(out), cfg_,
+                                                  draining_);
+  return yes;
+}
+
+void gateway::drain() {
+  draining_->store(true);
+}
+
+net::http_answer gateway::http(const std::string& method,
+                               const std::string& target) {
+  auto path = target.substr(0, target.find('?'));
+  net::http_answer a;
+  if (method != "GET") {
+    a.status = 405;
+    a.body = R"({"error":"method not allowed"})";
+    return a;
+  }
+  if (path == "/health") {
+    a.status = 200;
+    a.body = R"({"status":"ok"})";
+  } else if (path == "/api/stats" && stats_) {
+    a.status = 200;
+    a.body = stats_();
+  }
+  return a;
+}
+
+} // namespace proctord

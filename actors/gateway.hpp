@@ -1,0 +1,69 @@
+#pragma once
+// The gateway joins net/ to the actors: it decides on WebSocket upgrades
+// (checking a handshake token), spawns one connection actor per session,
+// and turns each text frame into a typed command on the session's strand:
+// rate limit, decode through protocol/, then one message to the actor. Bad
+// frames are answered right here; they never reach an actor.
+
+#include "actors/config.hpp"
+#include "actors/interfaces.hpp"
+#include "net/server.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace proctord {
+
+class gateway : public net::application {
+public:
+  /// `stats` renders the body of GET /api/stats.
+  gateway(caf::actor_system& sys, directory_actor directory,
+          gateway_config cfg, std::function<std::string()> stats);
+
+  net::upgrade_answer upgrade(const net::upgrade_request& req,
+                              std::shared_ptr<net::outbound> out) override;
+
+  net::http_answer http(const std::string& method,
+                        const std::string& target) override;
+
+  /// From now on, a closing session stops its connection actor without
+  /// telling the room: the server is going away, the users are not (no
+  /// DISCONNECT violations for a restart).
+  void drain();
+
+private:
+  std::shared_ptr<std::atomic<bool>> draining_
+    = std::make_shared<std::atomic<bool>>(false);
+  caf::actor_system& sys_;
+  directory_actor directory_;
+  gateway_config cfg_;
+  std::function<std::string()> stats_;
+};
+
+/// The token of a handshake: `?token=` in the target, else a Bearer
+/// Authorization header; empty when there is none.
+std::string handshake_token(const std::string& target,
+                            const std::string& authorization);
+
+/// A random RFC 4122 version-4 UUID, for socketId.
+std::string make_uuid();
+
+/// A token bucket: `rate` tokens per second, at most `burst` saved up.
+class token_bucket {
+public:
+  token_bucket(double rate, double burst);
+  /// Takes one token at `now_s` (seconds on a steady clock); false if empty.
+  bool take(double now_s);
+
+private:
+  double rate_;
+  double burst_;
+  double tokens_;
+  double last_ = -1;
+};
+
+} // namespace proctord

@@ -1,0 +1,183 @@
+#pragma once
+// Domain messages exchanged between actors, with the inspect() overloads CAF
+// needs. Commands are the typed structs of protocol/commands.hpp; what the
+// actors add is who sends them (`caller`) and the replies between actors.
+
+#include "persistence/records.hpp"
+#include "protocol/commands.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/actor_control_block.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace proctord {
+
+// -- atoms --------------------------------------------------------------------
+
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using code_atom = caf::atom_constant<caf::atom("code")>;
+using linger_atom = caf::atom_constant<caf::atom("linger")>;
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using committed_atom = caf::atom_constant<caf::atom("committed")>;
+using rooms_atom = caf::atom_constant<caf::atom("rooms")>;
+
+// -- errors -------------------------------------------------------------------
+
+/// Domain errors travel as caf::error in the "proctord" category; the code
+/// is a protocol::error_code.
+caf::error make_error(protocol::error_code code);
+
+/// The protocol error code of `err`, or `internal` for foreign errors.
+protocol::error_code to_error_code(const caf::error& err);
+
+// -- seats --------------------------------------------------------------------
+
+/// What a room tells a connection about its seat.
+enum class seat_state : std::uint8_t {
+  pending,  // waiting for the host's approval
+  seated,   // a member: host or approved participant
+  released, // no longer in the room (left, rejected, replaced)
+  ended,    // the room ended: commands about it now get ROOM_ENDED
+  kicked,   // removed by the host: close the connection with 4003
+};
+
+struct seat_changed {
+  std::string room_id;
+  seat_state state = seat_state::released;
+  protocol::member_role role = protocol::member_role::participant;
+  /// The room actor (a room_actor; untyped here because the room's interface
+  /// refers to the connection's).
+  caf::strong_actor_ptr room;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, seat_changed& x) {
+  return f(caf::meta::type_name("seat_changed"), x.room_id, x.state, x.role,
+           x.room);
+}
+
+} // namespace proctord
+
+// Frames and decoded commands stay on the node of their connection: a frame
+// is a shared immutable buffer, a command a variant that the connection actor
+// unpacks into the typed room messages below.
+// TODO(cluster): a serializable frame wrapper once rooms live on other nodes.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(proctord::protocol::frame)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(proctord::protocol::command)
+
+namespace proctord::protocol::cmd {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_room& x) {
+  return f(caf::meta::type_name("create_room"), x.token, x.roomname,
+           x.max_guests, x.question, x.duration, x.is_public);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_room& x) {
+  return f(caf::meta::type_name("join_room"), x.token, x.room_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, approve_join& x) {
+  return f(caf::meta::type_name("approve_join"), x.room_id, x.user_id,
+           x.approve);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_room& x) {
+  return f(caf::meta::type_name("start_room"), x.room_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, leave_room& x) {
+  return f(caf::meta::type_name("leave_room"), x.room_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, end_room& x) {
+  return f(caf::meta::type_name("end_room"), x.room_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_room_status& x) {
+  return f(caf::meta::type_name("get_room_status"), x.room_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, proctor_signal& x) {
+  return f(caf::meta::type_name("proctor_signal"), x.room_id, x.what);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, code_change& x) {
+  return f(caf::meta::type_name("code_change"), x.room_id, x.code, x.language);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_code& x) {
+  return f(caf::meta::type_name("submit_code"), x.room_id, x.code, x.language);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kick_user& x) {
+  return f(caf::meta::type_name("kick_user"), x.room_id, x.user_id, x.reason);
+}
+
+} // namespace proctord::protocol::cmd
+
+namespace proctord::persistence {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_record& x) {
+  return f(caf::meta::type_name("room_record"), x.room_id, x.host_id,
+           x.host_name, x.roomname, x.max_guests, x.question, x.duration,
+           x.is_public, x.status, x.created_at, x.started_at, x.ends_at,
+           x.ended_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_record& x) {
+  return f(caf::meta::type_name("member_record"), x.room_id, x.user_id,
+           x.username, x.status, x.violation_count, x.has_submitted,
+           x.joined_at, x.left_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, violation_record& x) {
+  return f(caf::meta::type_name("violation_record"), x.room_id, x.user_id,
+           x.type, x.timestamp, x.violation_count);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submission_record& x) {
+  return f(caf::meta::type_name("submission_record"), x.room_id, x.user_id,
+           x.code, x.language, x.submitted_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_attempt_record& x) {
+  return f(caf::meta::type_name("join_attempt_record"), x.room_id, x.user_id,
+           x.username, x.status, x.requested_at, x.decided_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kick_record& x) {
+  return f(caf::meta::type_name("kick_record"), x.room_id, x.user_id, x.reason,
+           x.kicked_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_set& x) {
+  return f(caf::meta::type_name("write_set"), x.rooms, x.members,
+           x.violations, x.submissions, x.join_attempts, x.kicks);
+}
+
+} // namespace proctord::persistence

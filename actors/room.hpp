@@ -1,0 +1,81 @@
+#pragma once
+// The room actor: one per interview room. It owns the room's members,
+// lifecycle, countdown and proctoring counters, and handles joins,
+// approvals, violations and submissions one message at a time, so nothing
+// here is shared and nothing is locked.
+//
+// Lifecycle:
+//
+//   spawn (CREATE_ROOM)    START_ROOM (host)        END_ROOM (host) or deadline
+//   ─────────────────▶ WAITING ───────────────▶ LIVE ───────────────────────▶ ENDED
+//                         │                                                   ▲
+//                         └──────────────── END_ROOM (host) ─────────────────┘
+//
+//   ENDED rooms answer ROOM_ENDED for `room_config::linger`, then exit.
+//
+// Persist, then publish: every state change that the store keeps is sent to
+// the store first, and the events that show it (JOIN_REQUEST,
+// VIOLATION_DETECTED, SUBMISSION_RECEIVED ...) go out only once it committed.
+
+#include "actors/config.hpp"
+#include "actors/interfaces.hpp"
+
+#include <caf/stateful_actor.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace proctord {
+
+struct member {
+  std::string user_id;
+  std::string username;
+  std::string socket_id;
+  connection_actor conn; // null while disconnected
+  protocol::member_role role = protocol::member_role::participant;
+  protocol::member_status status = protocol::member_status::pending;
+  bool was_approved = false; // keeps the seat across LEAVE_ROOM / reconnects
+  std::int32_t violations = 0;
+  bool has_submitted = false;
+  protocol::millis joined_at = 0;
+  protocol::millis left_at = 0;
+  protocol::millis requested_at = 0;
+  // The live code view: the latest CODE_CHANGE, and the coalescing window.
+  std::string code;
+  std::string language;
+  bool code_dirty = false;
+  bool code_window_open = false;
+};
+
+struct room_state {
+  static constexpr const char* name = "room";
+  room_config cfg;
+  store_actor store;
+  std::string room_id;
+  std::string roomname;
+  std::string question;
+  std::int32_t max_guests = 0;
+  std::int32_t duration = 0; // minutes
+  bool is_public = false;
+  std::string host_id;
+  protocol::room_status status = protocol::room_status::waiting;
+  protocol::millis created_at = 0;
+  protocol::millis started_at = 0;
+  protocol::millis ends_at = 0;
+  protocol::millis ended_at = 0;
+  /// Every user that ever asked to join, and the host; ordered by user id.
+  std::map<std::string, member> members;
+  /// Bumped whenever the deadline changes, so a stale timer is ignored.
+  std::uint64_t deadline_generation = 0;
+};
+
+/// Spawned by the directory for CREATE_ROOM. The host is seated once the
+/// room is committed (ROOM_CREATED); if the store fails, the host gets
+/// STORE_UNAVAILABLE and the room exits.
+room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
+                               room_config cfg, store_actor store,
+                               std::string room_id, caller host,
+                               protocol::cmd::create_room spec);
+
+} // namespace proctord

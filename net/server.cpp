@@ -1,0 +1,276 @@
+// The listener and the plain HTTP session; upgrades go to
+// websocket_session.cpp. Shaped after Beast's advanced server example.
+
+#include "net/detail.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/error.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace proctord::net {
+
+namespace asio = boost::asio;
+
+namespace detail {
+
+void fail(const boost::system::error_code& ec, const char* what) {
+  if (ec == asio::error::operation_aborted || ec == asio::error::eof
+      || ec == beast::error::timeout || ec == asio::error::connection_reset
+      || ec == asio::error::broken_pipe
+      || ec == boost::beast::websocket::error::closed)
+    return;
+  spdlog::debug("net {} fails: {}", what, ec.message());
+}
+
+ip_slot::ip_slot(std::shared_ptr<shared_state> st, std::string ip)
+  : st_(std::move(st)), ip_(std::move(ip)) {
+}
+
+ip_slot::~ip_slot() {
+  std::lock_guard<std::mutex> guard{st_->mtx};
+  if (auto it = st_->per_ip.find(ip_); it != st_->per_ip.end() && --it->second == 0)
+    st_->per_ip.erase(it);
+}
+
+std::shared_ptr<ip_slot> acquire_ip_slot(const std::shared_ptr<shared_state>& st,
+                                         const std::string& ip) {
+  {
+    std::lock_guard<std::mutex> guard{st->mtx};
+    auto& n = st->per_ip[ip];
+    if (n >= st->cfg.max_connections_per_ip)
+      return nullptr;
+    ++n;
+  }
+  return std::make_shared<ip_slot>(st, ip);
+}
+
+namespace {
+
+/// Limits for a plain request: small headers, small bodies.
+constexpr std::size_t max_request_bytes = 16 * 1024;
+constexpr auto request_timeout = std::chrono::seconds{30};
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> st,
+               std::shared_ptr<ip_slot> slot)
+    : stream_(std::move(socket)), st_(std::move(st)), slot_(std::move(slot)) {
+  }
+
+  void run() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&http_session::do_read,
+                                             shared_from_this()));
+  }
+
+private:
+  void do_read() {
+    parser_.emplace();
+    parser_->header_limit(8 * 1024);
+    parser_->body_limit(max_request_bytes);
+    stream_.expires_after(request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&http_session::on_read,
+                                               shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+      if (ec != http::error::end_of_stream)
+        detail::fail(ec, "http read");
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    auto req = parser_->release();
+    if (boost::beast::websocket::is_upgrade(req)) {
+      auto target = std::string{req.target()};
+      auto path = target.substr(0, target.find('?'));
+      if (path == "/ws" || path == "/") {
+        start_websocket_session(std::move(stream_), std::move(req), st_,
+                                std::move(slot_));
+        return;
+      }
+    }
+    auto answer = st_->app->http(std::string{req.method_string()},
+                                 std::string{req.target()});
+    res_.emplace(static_cast<http::status>(answer.status), req.version());
+    res_->set(http::field::server, "proctord");
+    res_->set(http::field::content_type, answer.content_type);
+    res_->keep_alive(req.keep_alive());
+    res_->body() = std::move(answer.body);
+    res_->prepare_payload();
+    http::async_write(stream_, *res_,
+                      beast::bind_front_handler(&http_session::on_write,
+                                                shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    if (ec)
+      return detail::fail(ec, "http write");
+    bool keep_alive = res_->keep_alive();
+    res_.reset();
+    if (!keep_alive) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    do_read();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<shared_state> st_;
+  std::shared_ptr<ip_slot> slot_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> res_;
+};
+
+class listener : public std::enable_shared_from_this<listener> {
+public:
+  listener(asio::io_context& ioc, std::shared_ptr<shared_state> st)
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), st_(std::move(st)) {
+  }
+
+  std::uint16_t open(const tcp::endpoint& ep) {
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    return acceptor_.local_endpoint().port();
+  }
+
+  void run() {
+    do_accept();
+  }
+
+  void stop() {
+    asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
+
+private:
+  void do_accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_),
+                           beast::bind_front_handler(&listener::on_accept,
+                                                     shared_from_this()));
+  }
+
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted)
+      return; // stopped
+    if (ec) {
+      // EMFILE and friends: log, and keep accepting once descriptors free up.
+      spdlog::warn("net accept fails: {}", ec.message());
+    } else {
+      beast::error_code ep_ec;
+      auto ip = socket.remote_endpoint(ep_ec).address().to_string();
+      if (auto slot = acquire_ip_slot(st_, ip)) {
+        std::make_shared<http_session>(std::move(socket), st_, std::move(slot))
+          ->run();
+      } else {
+        ++st_->refused;
+        spdlog::warn("net refuses {}: connection limit per IP reached", ip);
+        socket.close(ep_ec);
+      }
+    }
+    do_accept();
+  }
+
+  asio::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  std::shared_ptr<shared_state> st_;
+};
+
+} // namespace
+} // namespace detail
+
+struct server::impl {
+  asio::io_context ioc;
+  std::shared_ptr<detail::shared_state> st = std::make_shared<detail::shared_state>();
+  std::shared_ptr<detail::listener> lst;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  bool running = false;
+};
+
+server::server(server_config cfg, std::shared_ptr<application> app)
+  : impl_(std::make_unique<impl>()) {
+  impl_->st->cfg = std::move(cfg);
+  impl_->st->app = std::move(app);
+}
+
+server::~server() {
+  stop(std::chrono::milliseconds{0});
+}
+
+std::uint16_t server::start() {
+  auto& cfg = impl_->st->cfg;
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(cfg.bind, ec);
+  if (ec)
+    throw std::runtime_error("invalid bind address: " + cfg.bind);
+  impl_->lst = std::make_shared<detail::listener>(impl_->ioc, impl_->st);
+  std::uint16_t port = 0;
+  try {
+    port = impl_->lst->open(detail::tcp::endpoint{addr, cfg.port});
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("cannot listen on " + cfg.bind + ":"
+                             + std::to_string(cfg.port) + ": " + e.what());
+  }
+  impl_->lst->run();
+  impl_->work.emplace(impl_->ioc.get_executor());
+  auto n = std::max<std::size_t>(1, cfg.io_threads);
+  for (std::size_t i = 0; i < n; ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->running = true;
+  return port;
+}
+
+void server::stop(std::chrono::milliseconds grace) {
+  if (!impl_->running)
+    return;
+  impl_->running = false;
+  impl_->lst->stop();
+  std::vector<std::shared_ptr<detail::session_base>> live;
+  {
+    std::lock_guard<std::mutex> guard{impl_->st->mtx};
+    for (auto& [ptr, weak] : impl_->st->sessions)
+      if (auto s = weak.lock())
+        live.push_back(std::move(s));
+  }
+  for (auto& s : live)
+    s->shutdown();
+  live.clear();
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (impl_->st->open.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    t.join();
+  impl_->threads.clear();
+}
+
+server_stats server::stats() const {
+  server_stats s;
+  s.connections_open = impl_->st->open.load();
+  s.connections_total = impl_->st->total.load();
+  s.connections_refused = impl_->st->refused.load();
+  s.slow_consumers_closed = impl_->st->slow_closed.load();
+  return s;
+}
+
+} // namespace proctord::net

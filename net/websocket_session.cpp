@@ -1,0 +1,287 @@
+// One WebSocket session: reads text frames into its inbound, writes queued
+// frames from its outbound queue. All socket work runs on the session's
+// strand; send() and close() post onto it from any thread.
+
+#include "net/detail.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+
+namespace proctord::net::detail {
+
+namespace asio = boost::asio;
+namespace websocket = boost::beast::websocket;
+
+namespace {
+
+/// How long a close handshake may take before the socket is simply closed.
+constexpr auto close_grace = std::chrono::seconds{3};
+
+class websocket_session : public outbound,
+                          public session_base,
+                          public std::enable_shared_from_this<websocket_session> {
+public:
+  websocket_session(beast::tcp_stream&& stream, std::shared_ptr<shared_state> st,
+                    std::shared_ptr<ip_slot> slot)
+    : ws_(std::move(stream)),
+      st_(std::move(st)),
+      slot_(std::move(slot)),
+      kill_timer_(ws_.get_executor()) {
+    // Counted here and released in the destructor, so stop() can wait for 0.
+    ++st_->open;
+    ++st_->total;
+  }
+
+  ~websocket_session() override {
+    notify_closed(); // the io_context went away under a live session
+    --st_->open;
+    std::lock_guard<std::mutex> guard{st_->mtx};
+    st_->sessions.erase(this);
+  }
+
+  void run(http::request<http::string_body> req) {
+    asio::dispatch(ws_.get_executor(),
+                   beast::bind_front_handler(&websocket_session::on_run,
+                                             shared_from_this(), std::move(req)));
+  }
+
+  // -- outbound ---------------------------------------------------------------
+
+  void send(shared_frame frame) override {
+    asio::post(ws_.get_executor(),
+               beast::bind_front_handler(&websocket_session::on_send,
+                                         shared_from_this(), std::move(frame)));
+  }
+
+  void close(close_code code, std::string reason) override {
+    asio::post(ws_.get_executor(),
+               beast::bind_front_handler(&websocket_session::on_close_request,
+                                         shared_from_this(), code,
+                                         std::move(reason)));
+  }
+
+  // -- session_base -----------------------------------------------------------
+
+  void shutdown() override {
+    close(close_code::going_away, "server shutting down");
+  }
+
+private:
+  void on_run(http::request<http::string_body> req) {
+    upgrade_request info;
+    info.target = std::string{req.target()};
+    if (auto it = req.find(http::field::authorization); it != req.end())
+      info.authorization = std::string{it->value()};
+    info.remote_ip = slot_->ip();
+    auto answer = st_->app->upgrade(info, shared_from_this());
+    if (!answer.handler) {
+      reject(req, answer.status, std::move(answer.body));
+      return;
+    }
+    in_ = std::move(answer.handler);
+    {
+      std::lock_guard<std::mutex> guard{st_->mtx};
+      st_->sessions.emplace(this, weak_from_this());
+    }
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = st_->cfg.handshake_timeout;
+    timeouts.idle_timeout = st_->cfg.idle_timeout;
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) {
+        res.set(http::field::server, "proctord");
+      }));
+    ws_.read_message_max(st_->cfg.max_frame_bytes);
+    ws_.auto_fragment(false);
+    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
+                                                    shared_from_this()));
+  }
+
+  void reject(const http::request<http::string_body>& req, unsigned status,
+              std::string body) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(status), req.version());
+    res->set(http::field::server, "proctord");
+    res->set(http::field::content_type, "application/json");
+    res->keep_alive(false);
+    res->body() = std::move(body);
+    res->prepare_payload();
+    auto self = shared_from_this();
+    http::async_write(ws_.next_layer(), *res,
+                      [self, res](beast::error_code ec, std::size_t) {
+                        if (!ec)
+                          self->ws_.next_layer().socket().shutdown(
+                            tcp::socket::shutdown_send, ec);
+                      });
+  }
+
+  void on_accept(beast::error_code ec) {
+    if (ec) {
+      fail(ec, "websocket accept");
+      notify_closed();
+      return;
+    }
+    accepted_ = true;
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
+                                                      shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+      // Beast has already sent 1009 (too big) or 1007 (bad UTF-8) where the
+      // protocol demands it; everything else is a closed or dead peer.
+      if (ec != websocket::error::closed)
+        fail(ec, "websocket read");
+      notify_closed();
+      kill_timer_.cancel();
+      return;
+    }
+    if (!ws_.got_text()) {
+      buffer_.consume(buffer_.size());
+      on_close_request(close_code::unsupported_data, "text frames only");
+      do_read(); // wait for the peer's close frame
+      return;
+    }
+    if (!closing_ && in_)
+      in_->on_text(beast::buffers_to_string(buffer_.data()));
+    buffer_.consume(buffer_.size());
+    do_read();
+  }
+
+  void on_send(shared_frame frame) {
+    if (closing_ || !accepted_)
+      return;
+    auto& cfg = st_->cfg;
+    if (queued_bytes_ + frame->size() > cfg.send_queue_bytes
+        || queue_.size() >= cfg.send_queue_frames) {
+      ++st_->slow_closed;
+      spdlog::warn("net closes slow consumer {} ({} frames, {} bytes queued)",
+                   slot_->ip(), queue_.size(), queued_bytes_);
+      queue_.clear();
+      queued_bytes_ = 0;
+      on_close_request(close_code::policy_violation, "send queue overflow");
+      return;
+    }
+    queued_bytes_ += frame->size();
+    queue_.push_back(std::move(frame));
+    if (!in_flight_)
+      do_write();
+  }
+
+  void do_write() {
+    in_flight_ = std::move(queue_.front());
+    queue_.pop_front();
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*in_flight_),
+                    beast::bind_front_handler(&websocket_session::on_write,
+                                              shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    queued_bytes_ -= std::min(queued_bytes_, in_flight_->size());
+    in_flight_.reset();
+    if (ec) {
+      fail(ec, "websocket write");
+      queue_.clear();
+      queued_bytes_ = 0;
+      return;
+    }
+    if (!queue_.empty())
+      do_write();
+    else if (closing_ && !close_sent_)
+      do_close();
+  }
+
+  void on_close_request(close_code code, std::string reason) {
+    if (closing_ || !accepted_)
+      return;
+    closing_ = true;
+    close_code_ = code;
+    close_reason_ = std::move(reason);
+    // A slow consumer's queue was dropped; otherwise the queued frames go
+    // first (a KICKED event before the 4003 close).
+    if (!in_flight_ && queue_.empty())
+      do_close();
+    else if (code == close_code::policy_violation)
+      do_close(); // Beast suspends the close until the write in flight ends
+    arm_kill_timer();
+  }
+
+  void do_close() {
+    close_sent_ = true;
+    websocket::close_reason why{static_cast<websocket::close_code>(
+      static_cast<std::uint16_t>(close_code_))};
+    why.reason = close_reason_;
+    ws_.async_close(why, beast::bind_front_handler(&websocket_session::on_close,
+                                                   shared_from_this()));
+  }
+
+  void on_close(beast::error_code ec) {
+    if (ec)
+      fail(ec, "websocket close");
+  }
+
+  /// A peer that never drains its socket never completes the close
+  /// handshake: close the socket after a grace period.
+  void arm_kill_timer() {
+    kill_timer_.expires_after(close_grace);
+    kill_timer_.async_wait(
+      asio::bind_executor(ws_.get_executor(),
+                          [self = shared_from_this()](beast::error_code ec) {
+                            if (ec)
+                              return;
+                            beast::error_code ignored;
+                            beast::get_lowest_layer(self->ws_).socket().close(
+                              ignored);
+                          }));
+  }
+
+  void notify_closed() {
+    if (in_) {
+      auto in = std::move(in_);
+      in->on_closed();
+    }
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  std::shared_ptr<shared_state> st_;
+  std::shared_ptr<ip_slot> slot_;
+  std::shared_ptr<inbound> in_;
+  beast::flat_buffer buffer_;
+  std::deque<shared_frame> queue_;
+  shared_frame in_flight_;
+  std::size_t queued_bytes_ = 0;
+  asio::steady_timer kill_timer_;
+  bool accepted_ = false;
+  bool closing_ = false;
+  bool close_sent_ = false;
+  close_code close_code_ = close_code::normal;
+  std::string close_reason_;
+};
+
+} // namespace
+
+void start_websocket_session(beast::tcp_stream stream,
+                             http::request<http::string_body> req,
+                             std::shared_ptr<shared_state> st,
+                             std::shared_ptr<ip_slot> slot) {
+  std::make_shared<websocket_session>(std::move(stream), std::move(st),
+                                      std::move(slot))
+    ->run(std::move(req));
+}
+
+} // namespace proctord::net::detail

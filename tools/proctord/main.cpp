@@ -1,0 +1,204 @@
+// proctord: wires the store, the directory, the gateway and the network
+// front together, then waits for SIGINT/SIGTERM and shuts down in order:
+// stop accepting and close sessions (1001), stop the rooms, flush the store.
+
+#include "actors/directory.hpp"
+#include "actors/gateway.hpp"
+#include "actors/store.hpp"
+#include "net/server.hpp"
+#include "protocol/token.hpp"
+#include "tools/proctord/options.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <spdlog/async.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sys/stat.h>
+
+namespace {
+
+using namespace proctord;
+
+void setup_logging(const server_options& opts) {
+  spdlog::init_thread_pool(8192, 1);
+  auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  auto logger = std::make_shared<spdlog::async_logger>(
+    "proctord", sink, spdlog::thread_pool(),
+    spdlog::async_overflow_policy::block);
+  if (opts.log_format == "json")
+    logger->set_pattern(
+      R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%v"})");
+  else
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(opts.log_level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+/// With no secret configured, one is generated at first start and kept
+/// beside the database, so tokens stay valid across restarts.
+bool ensure_secret(server_options& opts) {
+  if (!opts.gateway.tokens.secret.empty())
+    return true;
+  auto path = opts.db_path + ".secret";
+  if (std::ifstream in{path}; in) {
+    std::getline(in, opts.gateway.tokens.secret);
+    if (!opts.gateway.tokens.secret.empty()) {
+      spdlog::info("proctord uses the JWT secret in {}", path);
+      return true;
+    }
+  }
+  opts.gateway.tokens.secret = protocol::random_secret();
+  auto old = ::umask(077);
+  std::ofstream out{path, std::ios::trunc};
+  out << opts.gateway.tokens.secret << '\n';
+  ::umask(old);
+  if (!out) {
+    spdlog::error("proctord cannot write {}", path);
+    return false;
+  }
+  spdlog::info("proctord generated a JWT secret and saved it to {}", path);
+  spdlog::info("mint a token: proctorctl token --sub user123 --name \"John "
+               "Doe\" --secret-file {}",
+               path);
+  return true;
+}
+
+std::string stats_json(const net::server* srv) {
+  auto s = srv ? srv->stats() : net::server_stats{};
+  return "{\"connections\":" + std::to_string(s.connections_open)
+         + ",\"connectionsTotal\":" + std::to_string(s.connections_total)
+         + ",\"connectionsRefused\":" + std::to_string(s.connections_refused)
+         + ",\"slowConsumersClosed\":"
+         + std::to_string(s.slow_consumers_closed) + "}";
+}
+
+int run(server_options& opts) {
+  for (auto problem : {opts.rooms.validate(), opts.gateway.validate()})
+    if (!problem.empty()) {
+      spdlog::error("proctord cannot start: {}", problem);
+      return 2;
+    }
+
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", opts.caf_threads);
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  std::vector<char*> caf_argv;
+  for (auto& a : opts.caf_args)
+    caf_argv.push_back(a.data());
+  if (auto err = cfg.parse(static_cast<int>(caf_argv.size()), caf_argv.data())) {
+    spdlog::error("proctord cannot parse CAF options: {}", caf::to_string(err));
+    return 2;
+  }
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+
+  std::shared_ptr<persistence::backend> db;
+  try {
+    db = persistence::open_sqlite(opts.db_path, opts.db_sync);
+  } catch (const std::exception& e) {
+    spdlog::error("proctord cannot open {}: {}", opts.db_path, e.what());
+    return 1;
+  }
+  spdlog::info("store opens {} (WAL, synchronous={})", opts.db_path,
+               opts.db_sync == persistence::sync_mode::full ? "FULL"
+                                                            : "NORMAL");
+  auto store_hdl = sys.spawn<caf::detached>(store, db);
+  db.reset();
+
+  std::vector<persistence::room_record> known;
+  {
+    caf::scoped_actor self{sys};
+    bool ok = true;
+    self->request(store_hdl, caf::infinite, rooms_atom::value)
+      .receive([&](std::vector<persistence::room_record>& rooms) {
+        known = std::move(rooms);
+      },
+               [&](caf::error&) { ok = false; });
+    if (!ok) {
+      spdlog::error("proctord cannot read the rooms from the store");
+      return 1;
+    }
+  }
+  auto dir = sys.spawn(directory, opts.rooms, store_hdl, std::move(known));
+
+  std::unique_ptr<net::server> srv;
+  auto gw = std::make_shared<gateway>(sys, dir, opts.gateway,
+                                      [&srv] { return stats_json(srv.get()); });
+  srv = std::make_unique<net::server>(opts.net, gw);
+  std::uint16_t port = 0;
+  try {
+    port = srv->start();
+  } catch (const std::exception& e) {
+    spdlog::error("proctord {}", e.what());
+    return 1;
+  }
+  spdlog::info("proctord listening on {}:{}", opts.net.bind, port);
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("proctord shuts down ({})", sig == SIGINT ? "SIGINT" : "SIGTERM");
+
+  gw->drain();
+  srv->stop(std::chrono::seconds{5});
+  srv.reset(); // sessions still open are destroyed here and tell their actors
+  {
+    caf::scoped_actor self{sys};
+    // The directory stops its rooms first; what they sent the store is
+    // then in its mailbox, and the store commits it before it exits.
+    for (auto hdl : {caf::actor_cast<caf::actor>(dir),
+                     caf::actor_cast<caf::actor>(store_hdl)}) {
+      self->monitor(hdl);
+      self->send_exit(hdl, caf::exit_reason::user_shutdown);
+      self->receive([](caf::down_msg&) {});
+    }
+  }
+  sys.await_all_actors_done();
+  spdlog::info("proctord stopped");
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Block the stop signals before any thread starts, so only sigwait sees
+  // them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  server_options opts;
+  if (auto err = parse_options(argc, argv, opts); !err.empty()) {
+    std::cerr << "proctord: " << err << '\n';
+    return 2;
+  }
+  if (opts.help) {
+    std::cout << usage();
+    return 0;
+  }
+  if (opts.version) {
+    std::cout << "proctord 0.1.0\n";
+    return 0;
+  }
+  setup_logging(opts);
+  if (!ensure_secret(opts))
+    return 1;
+  int rc = run(opts);
+  spdlog::shutdown();
+  return rc;
+}

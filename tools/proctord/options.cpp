@@ -1,0 +1,201 @@
+#include "tools/proctord/options.hpp"
+
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+namespace proctord {
+
+namespace {
+
+using setter = std::function<void(const std::string&)>;
+
+struct option {
+  const char* env; // may be null
+  const char* help;
+  setter set;
+};
+
+long long to_int(const std::string& name, const std::string& v, long long lo,
+                 long long hi) {
+  std::size_t pos = 0;
+  long long x = 0;
+  try {
+    x = std::stoll(v, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  if (pos != v.size() || v.empty() || x < lo || x > hi)
+    throw std::invalid_argument("--" + name + " takes a whole number from "
+                                + std::to_string(lo) + " to "
+                                + std::to_string(hi) + ", not '" + v + "'");
+  return x;
+}
+
+/// DATABASE_URL as the seeds use it: a path, sqlite:PATH or sqlite://PATH.
+std::string sqlite_path(const std::string& url) {
+  for (std::string prefix : {"sqlite://", "sqlite:"})
+    if (url.rfind(prefix, 0) == 0)
+      return url.substr(prefix.size());
+  if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0)
+    throw std::invalid_argument(
+      "the PostgreSQL store is not available in this build yet; use a SQLite "
+      "path");
+  return url;
+}
+
+std::map<std::string, option> table(server_options& o) {
+  auto integer = [](const char* name, auto& field, long long lo, long long hi) {
+    return [name, &field, lo, hi](const std::string& v) {
+      field = static_cast<std::decay_t<decltype(field)>>(to_int(name, v, lo, hi));
+    };
+  };
+  std::map<std::string, option> t;
+  t["port"] = {"PORT", "TCP port (0: any free port)",
+               integer("port", o.net.port, 0, 65535)};
+  t["bind"] = {"BIND", "address to listen on",
+               [&o](const std::string& v) { o.net.bind = v; }};
+  t["db"] = {"DATABASE_URL", "SQLite database file (or sqlite:PATH)",
+             [&o](const std::string& v) { o.db_path = sqlite_path(v); }};
+  t["db-sync"] = {"DB_SYNC",
+                  "normal (survives a crash) or full (survives power loss)",
+                  [&o](const std::string& v) {
+                    if (v == "normal")
+                      o.db_sync = persistence::sync_mode::normal;
+                    else if (v == "full")
+                      o.db_sync = persistence::sync_mode::full;
+                    else
+                      throw std::invalid_argument(
+                        "--db-sync takes normal or full");
+                  }};
+  t["jwt-secret"] = {"JWT_SECRET", "HS256 secret (generated if not set)",
+                     [&o](const std::string& v) { o.gateway.tokens.secret = v; }};
+  t["jwt-issuer"] = {"JWT_ISSUER", "required iss claim (optional)",
+                     [&o](const std::string& v) { o.gateway.tokens.issuer = v; }};
+  t["jwt-audience"] = {"JWT_AUDIENCE", "required aud claim (optional)",
+                       [&o](const std::string& v) {
+                         o.gateway.tokens.audience = v;
+                       }};
+  t["io-threads"] = {"IO_THREADS", "Asio threads",
+                     integer("io-threads", o.net.io_threads, 1, 64)};
+  t["caf-threads"] = {"CAF_THREADS", "CAF scheduler threads",
+                      integer("caf-threads", o.caf_threads, 1, 64)};
+  t["max-frame-bytes"] = {"MAX_FRAME_BYTES", "largest accepted frame",
+                          integer("max-frame-bytes", o.net.max_frame_bytes, 1024,
+                                  64LL << 20)};
+  t["max-json-depth"] = {"MAX_JSON_DEPTH", "deepest accepted JSON nesting",
+                         integer("max-json-depth", o.gateway.limits.max_depth, 2,
+                                 1000)};
+  t["rate-limit"] = {"RATE_LIMIT", "messages per second per connection",
+                     integer("rate-limit", o.gateway.rate_per_sec, 1, 1000000)};
+  t["rate-burst"] = {"RATE_BURST", "burst of messages per connection",
+                     integer("rate-burst", o.gateway.rate_burst, 1, 1000000)};
+  t["send-queue-bytes"] = {"SEND_QUEUE_BYTES",
+                           "bytes queued to one client before it is closed",
+                           integer("send-queue-bytes", o.net.send_queue_bytes,
+                                   1024, 1LL << 32)};
+  t["send-queue-frames"] = {"SEND_QUEUE_FRAMES",
+                            "frames queued to one client before it is closed",
+                            integer("send-queue-frames", o.net.send_queue_frames,
+                                    1, 1 << 24)};
+  t["max-conns-per-ip"] = {"MAX_CONNS_PER_IP", "connections per client IP",
+                           integer("max-conns-per-ip",
+                                   o.net.max_connections_per_ip, 1, 1 << 24)};
+  t["idle-timeout"] = {"IDLE_TIMEOUT",
+                       "seconds without traffic before a ping, then a close",
+                       [&o](const std::string& v) {
+                         o.net.idle_timeout = std::chrono::seconds{
+                           to_int("idle-timeout", v, 1, 86400)};
+                       }};
+  t["code-change-interval-ms"] = {"CODE_CHANGE_INTERVAL_MS",
+                                  "coalescing window for CODE_CHANGE",
+                                  [&o](const std::string& v) {
+                                    o.rooms.code_change_interval
+                                      = std::chrono::milliseconds{to_int(
+                                        "code-change-interval-ms", v, 0, 60000)};
+                                  }};
+  t["room-linger"] = {"ROOM_LINGER",
+                      "seconds an ended room answers ROOM_ENDED before it exits",
+                      [&o](const std::string& v) {
+                        o.rooms.linger = std::chrono::seconds{
+                          to_int("room-linger", v, 0, 86400)};
+                      }};
+  t["log-level"] = {"LOG_LEVEL", "trace, debug, info, warn, error",
+                    [&o](const std::string& v) { o.log_level = v; }};
+  t["log-format"] = {"LOG_FORMAT", "text or json (JSON lines)",
+                     [&o](const std::string& v) {
+                       if (v != "text" && v != "json")
+                         throw std::invalid_argument(
+                           "--log-format takes text or json");
+                       o.log_format = v;
+                     }};
+  return t;
+}
+
+} // namespace
+
+std::string usage() {
+  server_options defaults;
+  std::string out = "usage: proctord [options] [--scheduler.max-threads=N ...]\n"
+                    "Options (environment variable in brackets):\n";
+  for (auto& [name, opt] : table(defaults)) {
+    out += "  --" + name;
+    out.append(name.size() < 24 ? 24 - name.size() : 1, ' ');
+    out += opt.help;
+    if (opt.env)
+      out += std::string{" ["} + opt.env + "]";
+    out += "\n";
+  }
+  out += "  --help, --version\n"
+         "Options with a dot (--scheduler.max-threads=2) go to CAF.\n";
+  return out;
+}
+
+std::string parse_options(int argc, char** argv, server_options& out) {
+  auto t = table(out);
+  out.caf_args.emplace_back(argc > 0 ? argv[0] : "proctord");
+  try {
+    // The environment first, so that flags override it.
+    for (auto& [name, opt] : t)
+      if (opt.env)
+        if (auto v = std::getenv(opt.env); v && *v)
+          opt.set(v);
+    for (int i = 1; i < argc; ++i) {
+      std::string arg = argv[i];
+      if (arg == "--help" || arg == "-h") {
+        out.help = true;
+        continue;
+      }
+      if (arg == "--version") {
+        out.version = true;
+        continue;
+      }
+      if (arg.rfind("--", 0) != 0)
+        return "unexpected argument '" + arg + "' (see --help)";
+      auto eq = arg.find('=');
+      auto name = arg.substr(2, eq == std::string::npos ? std::string::npos
+                                                        : eq - 2);
+      if (name.find('.') != std::string::npos) {
+        out.caf_args.push_back(arg);
+        continue;
+      }
+      auto it = t.find(name);
+      if (it == t.end())
+        return "unknown option --" + name + " (see --help)";
+      std::string value;
+      if (eq != std::string::npos)
+        value = arg.substr(eq + 1);
+      else if (i + 1 < argc)
+        value = argv[++i];
+      else
+        return "--" + name + " needs a value";
+      it->second.set(value);
+    }
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return {};
+}
+
+} // namespace proctord

@@ -6,6 +6,7 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -153,11 +154,14 @@ std::string handshake_token(const std::string& target,
       query.remove_prefix(amp + 1);
     }
   }
-  constexpr std::string_view bearer = "Bearer ";
-  if (authorization.size() > bearer.size()
-      && authorization.compare(0, bearer.size(), bearer) == 0)
-    return authorization.substr(bearer.size());
-  return {};
+  // The scheme is case-insensitive (RFC 7235).
+  constexpr std::string_view bearer = "bearer ";
+  if (authorization.size() <= bearer.size())
+    return {};
+  for (std::size_t i = 0; i < bearer.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != bearer[i])
+      return {};
+  return authorization.substr(bearer.size());
 }
 
 std::string make_uuid() {

@@ -303,7 +303,10 @@ void admit(self_ptr self, member& m, const caller& c, bool new_request) {
   });
 }
 
-void record_violation(self_ptr self, member& m, protocol::violation_type type) {
+/// Counts, stores and (after the commit) shows a violation. `request_type`
+/// names the message that reported it, for the error if the store fails.
+void record_violation(self_ptr self, member& m, protocol::violation_type type,
+                      std::string_view request_type) {
   auto now = now_ms();
   ++m.violations;
   persistence::write_set ws;
@@ -312,8 +315,18 @@ void record_violation(self_ptr self, member& m, protocol::violation_type type) {
     m.violations});
   ws.members.push_back(member_row(self, m));
   evt::violation_detected e{m.user_id, m.username, type, m.violations, now};
-  persist(self, std::move(ws), m.conn, "VIOLATION",
-          [=] { to_host(self, e); });
+  self->request(self->state.store, caf::infinite, std::move(ws))
+    .then([=](committed_atom) { to_host(self, e); },
+          [=, who = m.conn, rt = std::string{request_type}](caf::error& err) {
+            spdlog::error("room {} cannot persist a violation: {}",
+                          self->state.room_id, self->system().render(err));
+            // Not on record, so not counted.
+            auto& members = self->state.members;
+            if (auto i = members.find(e.user_id); i != members.end())
+              --i->second.violations;
+            send_error(self, who, error_code::store_unavailable,
+                       "the change could not be saved; please retry", rt);
+          });
 }
 
 void end_room(self_ptr self, evt::end_reason reason) {
@@ -536,6 +549,9 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
           return;
         send_event(self, mm.conn, evt::join_rejected{self->state.room_id});
         send_seat(self, mm.conn, seat_state::released, mm.role);
+        // Not in the room any more: nothing else goes to that connection.
+        mm.conn = nullptr;
+        mm.socket_id.clear();
       });
     },
     [=](caller& c, cmd::start_room&) {
@@ -620,10 +636,10 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
         return;
       switch (s.what) {
         case cmd::signal::fullscreen_exit:
-          record_violation(self, *m, protocol::violation_type::fullscreen_exit);
+          record_violation(self, *m, protocol::violation_type::fullscreen_exit, rt);
           break;
         case cmd::signal::tab_blur:
-          record_violation(self, *m, protocol::violation_type::tab_switch);
+          record_violation(self, *m, protocol::violation_type::tab_switch, rt);
           break;
         case cmd::signal::fullscreen_enter:
         case cmd::signal::tab_focus:
@@ -713,7 +729,8 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
       if (m->role == member_role::participant
           && m->status == member_status::approved
           && self->state.status == room_status::live)
-        record_violation(self, *m, protocol::violation_type::disconnect);
+        record_violation(self, *m, protocol::violation_type::disconnect,
+                         "DISCONNECT");
     },
     [=](deadline_atom, std::uint64_t generation) {
       auto& st = self->state;

@@ -1,0 +1,396 @@
+#pragma once
+// Shared by the actor tests: an actor system on CAF's testing scheduler (one
+// thread, simulated time, nothing sleeps), a real SQLite store in a temporary
+// file, a second plain sqlite3 connection to look at what was committed, and
+// recording stand-ins for connection actors.
+//
+// Everything runs on the test's thread: an actor only runs inside drain() /
+// step() / sched.run_once(), so the test can look at the database between
+// two messages.
+
+#include "actors/interfaces.hpp"
+#include "actors/room.hpp"
+#include "actors/store.hpp"
+#include "persistence/backend.hpp"
+#include "protocol/native_codec.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace proctord::test {
+
+using json = nlohmann::json;
+namespace cmd = protocol::cmd;
+
+// -- files and the database ---------------------------------------------------
+
+/// A unique path under $PROCTORD_TEST_TMP (or the system's temp directory);
+/// the file and its SQLite companions are removed at the end of the test.
+class temp_file {
+public:
+  explicit temp_file(std::string_view prefix) {
+    namespace fs = std::filesystem;
+    const char* env = std::getenv("PROCTORD_TEST_TMP");
+    const fs::path dir = env && *env ? fs::path(env) : fs::temp_directory_path();
+    fs::create_directories(dir);
+    static unsigned counter = 0;
+    path_ = (dir
+             / (std::string{prefix} + "-" + std::to_string(::getpid()) + "-"
+                + std::to_string(++counter) + "-"
+                + std::to_string(std::random_device{}()) + ".db"))
+              .string();
+  }
+  ~temp_file() {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      std::filesystem::remove(path_ + suffix, ec);
+  }
+  temp_file(const temp_file&) = delete;
+  temp_file& operator=(const temp_file&) = delete;
+
+  const std::string& path() const { return path_; }
+
+private:
+  std::string path_;
+};
+
+/// A second connection to the store's file: sees only what was committed.
+class db_probe {
+public:
+  explicit db_probe(const std::string& path) {
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr)
+            == SQLITE_OK);
+  }
+  ~db_probe() { sqlite3_close_v2(db_); }
+  db_probe(const db_probe&) = delete;
+  db_probe& operator=(const db_probe&) = delete;
+
+  void exec(const std::string& sql) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    const std::string msg = err ? err : "";
+    sqlite3_free(err);
+    INFO(sql << ": " << msg);
+    REQUIRE(rc == SQLITE_OK);
+  }
+
+  /// The first column of every row, as text ("NULL" for NULL).
+  std::vector<std::string> column(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    INFO(sql);
+    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr)
+            == SQLITE_OK);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      const auto* t = sqlite3_column_text(st, 0);
+      out.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+    }
+    sqlite3_finalize(st);
+    REQUIRE(rc == SQLITE_DONE);
+    return out;
+  }
+
+  /// The single value `sql` selects, or "" when it selects no row.
+  std::string text(const std::string& sql) {
+    auto rows = column(sql);
+    REQUIRE(rows.size() <= 1);
+    return rows.empty() ? std::string{} : rows.front();
+  }
+
+  long long count(const std::string& sql) {
+    return std::stoll(text("SELECT COUNT(*) FROM (" + sql + ")"));
+  }
+
+private:
+  sqlite3* db_ = nullptr;
+};
+
+// -- connection stand-ins -----------------------------------------------------
+
+/// What one recording connection received, in order.
+struct inbox {
+  std::vector<json> frames;
+  std::vector<seat_changed> seats;
+  /// Called for each frame as it arrives (e.g. to look at the database at
+  /// the moment an event is observed).
+  std::function<void(const json&)> on_frame;
+
+  std::vector<std::string> types() const {
+    std::vector<std::string> out;
+    for (auto& f : frames)
+      out.push_back(f.value("type", "?"));
+    return out;
+  }
+  std::vector<json> of(std::string_view type) const {
+    std::vector<json> out;
+    for (auto& f : frames)
+      if (f.value("type", "") == type)
+        out.push_back(f);
+    return out;
+  }
+  std::size_t count(std::string_view type) const { return of(type).size(); }
+  /// The only frame of `type`; fails the test unless there is exactly one.
+  json one(std::string_view type) const {
+    auto all = of(type);
+    INFO("frames: " << json(types()).dump() << ", expected one " << type);
+    REQUIRE(all.size() == 1);
+    return all.front();
+  }
+  /// The error codes of all ERROR frames, in order.
+  std::vector<std::string> errors() const {
+    std::vector<std::string> out;
+    for (auto& f : of("ERROR"))
+      out.push_back(f.value("code", "?"));
+    return out;
+  }
+  void clear() {
+    frames.clear();
+    seats.clear();
+  }
+};
+
+/// A connection actor that records every frame (as parsed JSON) and every
+/// seat change, and ignores commands and closing.
+inline connection_actor::behavior_type
+recorder(connection_actor::pointer, std::shared_ptr<inbox> in) {
+  return {
+    [](protocol::command&) {},
+    [in](const protocol::frame& f) {
+      // CHECK, not REQUIRE: this runs inside an actor.
+      CHECK(f != nullptr);
+      if (!f)
+        return;
+      auto doc = json::parse(*f, nullptr, false);
+      INFO(*f);
+      CHECK_FALSE(doc.is_discarded());
+      in->frames.push_back(doc);
+      if (in->on_frame)
+        in->on_frame(doc);
+    },
+    [in](seat_changed& s) { in->seats.push_back(std::move(s)); },
+    [](closed_atom) {},
+  };
+}
+
+/// A user on one connection.
+struct user {
+  caller who;
+  std::shared_ptr<inbox> in;
+
+  const std::string& id() const { return who.user_id; }
+  inbox& operator*() const { return *in; }
+  inbox* operator->() const { return in.get(); }
+};
+
+// -- the fixture --------------------------------------------------------------
+
+inline caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  // One message per resume, so that a test can step message by message.
+  cfg.set("scheduler.max-throughput", std::size_t{1});
+  return cfg;
+}
+
+inline protocol::cmd::create_room
+room_spec(std::int32_t max_guests = 10, bool is_public = false,
+          std::int32_t duration = 60) {
+  protocol::cmd::create_room spec;
+  spec.roomname = "Interview";
+  spec.max_guests = max_guests;
+  spec.question = "Reverse a linked list.";
+  spec.duration = duration;
+  spec.is_public = is_public;
+  return spec;
+}
+
+class actor_fixture {
+public:
+  actor_fixture()
+    : file("actors"),
+      sys(testing_config(cfg)),
+      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
+    spdlog::set_level(spdlog::level::off);
+    // Actors still waiting for a timer at the end of a test must not make
+    // the actor system's destructor wait for them.
+    sys.await_actors_before_shutdown(false);
+    std::shared_ptr<persistence::backend> backend
+      = persistence::open_sqlite(file.path());
+    store_ = sys.spawn(proctord::store, std::move(backend));
+    remember(store_);
+    db = std::make_unique<db_probe>(file.path());
+  }
+
+  ~actor_fixture() {
+    // Stop everything this test spawned and let them run their exit
+    // handlers, while the database file still exists.
+    for (auto& a : spawned)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    drain();
+    spawned.clear();
+    db.reset();
+  }
+
+  actor_fixture(const actor_fixture&) = delete;
+  actor_fixture& operator=(const actor_fixture&) = delete;
+
+  /// Runs every message that is ready, without moving the clock.
+  std::size_t drain() {
+    std::size_t n = 0;
+    while (sched.try_run_once())
+      ++n;
+    return n;
+  }
+
+  /// Moves the simulated clock forward and delivers what became due.
+  std::size_t advance(caf::timespan d) {
+    auto fired = sched.advance_time(d);
+    drain();
+    return fired;
+  }
+
+  template <class Handle>
+  void remember(const Handle& h) {
+    spawned.push_back(caf::actor_cast<caf::actor>(h));
+  }
+
+  /// Spawns an event-based actor running `body`. (Every spawn passes an
+  /// argument: CAF 0.17 dereferences a null pointer, undefined behaviour that
+  /// UBSan reports, when a function-based actor is spawned without any.)
+  caf::actor
+  spawn_fn(std::function<caf::behavior(caf::event_based_actor*)> body) {
+    auto a = sys.spawn(
+      [](caf::event_based_actor* self,
+         std::function<caf::behavior(caf::event_based_actor*)> f) {
+        return f(self);
+      },
+      std::move(body));
+    remember(a);
+    return a;
+  }
+
+  /// A new connection of user `id`.
+  user connect(const std::string& id, const std::string& name = {}) {
+    auto in = std::make_shared<inbox>();
+    auto conn = sys.spawn(recorder, in);
+    remember(conn);
+    auto socket = "sock-" + id + "-" + std::to_string(++sockets_);
+    return user{caller{id, name.empty() ? "name-" + id : name, socket, conn},
+                in};
+  }
+
+  /// Spawns a room hosted by `host` and runs it until ROOM_CREATED.
+  room_actor open_room(const user& host,
+                       protocol::cmd::create_room spec = room_spec()) {
+    auto r = sys.spawn(proctord::room, room_cfg, store_, room_id, host.who,
+                       std::move(spec));
+    remember(r);
+    drain();
+    host->one("ROOM_CREATED");
+    host->clear();
+    return r;
+  }
+
+  /// Sends a room command from `u` and runs until nothing is left to do.
+  template <class Command>
+  void send(const room_actor& r, const user& u, Command c) {
+    caf::anon_send(r, u.who, std::move(c));
+    drain();
+  }
+
+  /// `u`'s connection closes.
+  void close(const room_actor& r, const user& u) {
+    caf::anon_send(r, u.who, closed_atom::value);
+    drain();
+  }
+
+  // Shorthands for the commands, with the room id filled in.
+  cmd::join_room join() const { return cmd::join_room{"", room_id}; }
+  cmd::approve_join approve(const user& u, bool yes = true) const {
+    return cmd::approve_join{room_id, u.id(), yes};
+  }
+  cmd::start_room start() const { return cmd::start_room{room_id}; }
+  cmd::end_room end() const { return cmd::end_room{room_id}; }
+  cmd::leave_room leave() const { return cmd::leave_room{room_id}; }
+  cmd::get_room_status status() const { return cmd::get_room_status{room_id}; }
+  cmd::proctor_signal signal(cmd::signal what) const {
+    return cmd::proctor_signal{room_id, what};
+  }
+  cmd::code_change code(std::string code) const {
+    return cmd::code_change{room_id, std::move(code), "python"};
+  }
+  cmd::submit_code submit(std::string code) const {
+    return cmd::submit_code{room_id, std::move(code), "python"};
+  }
+  cmd::kick_user kick(const user& u, std::string reason = "cheating") const {
+    return cmd::kick_user{room_id, u.id(), std::move(reason)};
+  }
+
+  /// `u` joins and `host` approves; both inboxes are cleared afterwards.
+  void admit(const room_actor& r, const user& host, const user& u) {
+    send(r, u, join());
+    if (u->count("WAITING_APPROVAL") == 1)
+      send(r, host, approve(u));
+    u->one("JOIN_APPROVED");
+    host->clear();
+    u->clear();
+  }
+
+  /// The room's status as `asker` sees it (ROOM_STATUS data).
+  json status_of(const room_actor& r, const user& asker) {
+    asker->clear();
+    send(r, asker, status());
+    auto view = asker->one("ROOM_STATUS");
+    asker->clear();
+    return view["data"];
+  }
+
+  /// The member row of `u`, e.g. column "status" or "violationCount".
+  std::string member_column(const user& u, const std::string& column) {
+    return db->text("SELECT " + column + " FROM room_users WHERE roomId = '"
+                    + room_id + "' AND userId = '" + u.id() + "'");
+  }
+
+  std::string room_column(const std::string& column) {
+    return db->text("SELECT " + column + " FROM rooms WHERE roomId = '"
+                    + room_id + "'");
+  }
+
+  // Declaration order matters: the file outlives the actor system, which
+  // outlives every handle below.
+  temp_file file;
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  store_actor store_;
+  std::unique_ptr<db_probe> db;
+  room_config room_cfg;
+  std::string room_id = "ABC123";
+  std::vector<caf::actor> spawned;
+
+private:
+  int sockets_ = 0;
+};
+
+} // namespace proctord::test

@@ -1,0 +1,223 @@
+// The store actor: group commit (write sets that wait together commit in one
+// transaction), every requester answered after COMMIT, a bad write set
+// failing alone, and the room list for the directory.
+
+#include "fixture.hpp"
+
+using namespace proctord;
+using namespace proctord::test;
+
+namespace {
+
+/// What one requester heard from the store.
+struct outcome {
+  bool answered = false;
+  bool committed = false;
+  protocol::error_code code = protocol::error_code::internal;
+  /// Rows of the requester's own data visible to a second connection at
+  /// the moment the answer arrived.
+  long long own_rows_at_answer = -1;
+  /// All member rows visible at that moment.
+  long long all_rows_at_answer = -1;
+};
+
+persistence::write_set room_write(const std::string& id) {
+  persistence::room_record r;
+  r.room_id = id;
+  r.host_id = "h1";
+  r.host_name = "Hannah";
+  r.roomname = "Room " + id;
+  r.max_guests = 10;
+  r.duration = 60;
+  r.status = "WAITING";
+  r.created_at = 1'700'000'000'000; // any fixed time
+  persistence::write_set ws;
+  ws.rooms.push_back(r);
+  return ws;
+}
+
+persistence::write_set member_write(const std::string& room,
+                                    const std::string& user) {
+  persistence::member_record m;
+  m.room_id = room;
+  m.user_id = user;
+  m.username = "name-" + user;
+  m.status = "APPROVED";
+  persistence::write_set ws;
+  ws.members.push_back(m);
+  return ws;
+}
+
+struct store_fixture : actor_fixture {
+  store_state& state() {
+    auto ptr = caf::actor_cast<caf::abstract_actor*>(store_);
+    return dynamic_cast<store_actor::stateful_base<store_state>&>(*ptr).state;
+  }
+
+  /// Spawns an actor that sends `ws` to the store and records the answer;
+  /// `user` names the room_users row the write set adds (if any).
+  std::shared_ptr<outcome> request(persistence::write_set ws,
+                                   std::string user = {}) {
+    auto out = std::make_shared<outcome>();
+    auto probe = [this, user, out] {
+      out->answered = true;
+      out->own_rows_at_answer = db->count(
+        "SELECT 1 FROM room_users WHERE userId = '" + user + "'");
+      out->all_rows_at_answer = db->count("SELECT 1 FROM room_users");
+    };
+    spawn_fn([=, s = store_](caf::event_based_actor* self) -> caf::behavior {
+      self->request(s, caf::infinite, ws)
+        .then(
+          [=](committed_atom) {
+            probe();
+            out->committed = true;
+          },
+          [=](caf::error& err) {
+            probe();
+            out->code = to_error_code(err);
+          });
+      return {};
+    });
+    return out;
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(store_fixture,
+                 "store: write sets that arrive together commit in one "
+                 "transaction, and each requester hears after the commit",
+                 "[store]") {
+  request(room_write("R00001"));
+  drain();
+  REQUIRE(db->count("SELECT 1 FROM rooms") == 1);
+  const auto transactions_before = state().transactions;
+
+  // 50 requesters send before the store runs, so all 50 write sets are in
+  // its mailbox ahead of its flush.
+  constexpr int n = 50;
+  std::vector<std::shared_ptr<outcome>> outcomes;
+  for (int i = 0; i < n; ++i) {
+    auto user = "u" + std::to_string(i);
+    outcomes.push_back(request(member_write("R00001", user), user));
+  }
+
+  // Step until the store has taken all 50: nothing is committed yet, and
+  // nobody has been answered.
+  while (state().pending.size() < n && sched.try_run_once()) {
+    CHECK(db->count("SELECT 1 FROM room_users") == 0);
+  }
+  REQUIRE(state().pending.size() == n);
+  for (auto& o : outcomes)
+    CHECK_FALSE(o->answered);
+
+  drain();
+  CHECK(state().transactions == transactions_before + 1);
+  CHECK(state().pending.empty());
+  CHECK(db->count("SELECT 1 FROM room_users") == n);
+  for (auto& o : outcomes) {
+    CHECK(o->answered);
+    CHECK(o->committed);
+    // Every requester was answered after the one commit of all 50.
+    CHECK(o->own_rows_at_answer == 1);
+    CHECK(o->all_rows_at_answer == n);
+  }
+}
+
+TEST_CASE_METHOD(store_fixture,
+                 "store: a failing write set is refused while the others in "
+                 "its batch commit",
+                 "[store]") {
+  request(room_write("R00001"));
+  drain();
+  const auto transactions_before = state().transactions;
+
+  std::vector<std::shared_ptr<outcome>> good;
+  for (int i = 0; i < 10; ++i) {
+    auto user = "u" + std::to_string(i);
+    good.push_back(request(member_write("R00001", user), user));
+  }
+  // A violation for a room that does not exist breaks a foreign key.
+  persistence::write_set bad;
+  bad.violations.push_back(
+    persistence::violation_record{"NOROOM", "u99", "TAB_SWITCH", 1, 1});
+  // Atomic: this write set's member row must not be written either.
+  bad.members.push_back(member_write("R00001", "u99").members.front());
+  auto refused = request(bad, "u99");
+  for (int i = 10; i < 20; ++i) {
+    auto user = "u" + std::to_string(i);
+    good.push_back(request(member_write("R00001", user), user));
+  }
+  drain();
+
+  CHECK(state().transactions == transactions_before + 1);
+  CHECK(refused->answered);
+  CHECK_FALSE(refused->committed);
+  CHECK(refused->code == protocol::error_code::store_unavailable);
+  CHECK(db->count("SELECT 1 FROM violations") == 0);
+  CHECK(db->count("SELECT 1 FROM room_users WHERE userId = 'u99'") == 0);
+  for (auto& o : good) {
+    CHECK(o->committed);
+    CHECK(o->own_rows_at_answer == 1);
+  }
+  CHECK(db->count("SELECT 1 FROM room_users") == 20);
+}
+
+TEST_CASE_METHOD(store_fixture,
+                 "store: write sets that arrive after a flush go into the "
+                 "next transaction",
+                 "[store]") {
+  request(room_write("R00001"));
+  drain();
+  const auto before = state().transactions;
+  auto a = request(member_write("R00001", "a"), "a");
+  drain();
+  auto b = request(member_write("R00001", "b"), "b");
+  drain();
+  CHECK(state().transactions == before + 2);
+  CHECK(a->committed);
+  CHECK(b->committed);
+  // Each was answered after its own commit, before the other existed.
+  CHECK(a->all_rows_at_answer == 1);
+  CHECK(b->all_rows_at_answer == 2);
+}
+
+TEST_CASE_METHOD(store_fixture, "store: lists every room it holds",
+                 "[store]") {
+  request(room_write("R00001"));
+  request(room_write("R00002"));
+  drain();
+  auto rooms = std::make_shared<std::vector<persistence::room_record>>();
+  spawn_fn([=, s = store_](caf::event_based_actor* self) -> caf::behavior {
+    self->request(s, caf::infinite, rooms_atom::value)
+      .then([=](std::vector<persistence::room_record>& rs) { *rooms = rs; });
+    return {};
+  });
+  drain();
+  REQUIRE(rooms->size() == 2);
+  std::vector<std::string> ids;
+  for (auto& r : *rooms)
+    ids.push_back(r.room_id);
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<std::string>{"R00001", "R00002"});
+  CHECK(rooms->front().status == "WAITING");
+}
+
+TEST_CASE_METHOD(store_fixture,
+                 "store: on exit it commits what it has queued",
+                 "[store]") {
+  request(room_write("R00001"));
+  drain();
+  auto a = request(member_write("R00001", "a"), "a");
+  // Only the requester runs: its write set waits in the store's mailbox.
+  REQUIRE(sched.jobs.size() == 1);
+  sched.run_once();
+  REQUIRE(state().pending.empty());
+  // The exit message queues behind the write set but before the flush that
+  // the write set schedules, so the exit handler has to commit it.
+  caf::anon_send_exit(store_, caf::exit_reason::user_shutdown);
+  drain();
+  CHECK(db->count("SELECT 1 FROM room_users WHERE userId = 'a'") == 1);
+  CHECK(a->committed);
+  CHECK(a->own_rows_at_answer == 1);
+}

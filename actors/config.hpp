@@ -18,6 +18,13 @@ struct room_config {
   std::chrono::seconds linger{30};
   /// Upper bound for maxGuests.
   std::int32_t max_room_size = 1000;
+  /// How long after a dropped connection RESUME replays what was missed;
+  /// later it answers RESYNC_REQUIRED with a snapshot.
+  std::chrono::milliseconds resume_grace{std::chrono::minutes{2}};
+  /// A RESUME that would replay more events than this gets a snapshot.
+  std::size_t max_replay = 10000;
+  /// Signs resume tokens (the server's JWT secret).
+  protocol::token_config tokens;
 
   /// Empty when valid, else what is wrong.
   std::string validate() const;

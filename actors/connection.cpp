@@ -118,6 +118,39 @@ void on_command(self_ptr self, protocol::command& command) {
                             : "no room with that id",
                           rt);
             });
+      } else if constexpr (std::is_same_v<T, cmd::resume>) {
+        // The resume token is the authority here: signed by us, bound to
+        // one user in one room.
+        auto claims = protocol::verify_resume_token(c.resume_token,
+                                                    self->state.tokens);
+        if (!claims) {
+          reply_error(self, error_code::unauthorized, "invalid resume token",
+                      rt);
+          return;
+        }
+        auto& st = self->state;
+        if (st.who && st.who->user_id != claims->user_id) {
+          reply_error(self, error_code::identity_mismatch,
+                      "this connection belongs to another user", rt);
+          return;
+        }
+        if (!free_for(self, claims->room_id, rt))
+          return;
+        if (!st.who)
+          st.who = protocol::identity{claims->user_id, {}, {}};
+        self
+          ->request(st.directory, caf::infinite, lookup_atom::value,
+                    claims->room_id)
+          .then(
+            [self, c](const room_actor& r) { self->send(r, me(self), c); },
+            [self, rt](caf::error& err) {
+              auto code = to_error_code(err);
+              reply_error(self, code,
+                          code == error_code::room_ended
+                            ? "the room has ended"
+                            : "no room with that id",
+                          rt);
+            });
       } else {
         if (!self->state.who) {
           reply_error(self, error_code::unauthorized,

@@ -21,18 +21,20 @@ std::string make_room_id(std::mt19937_64& rng) {
 directory_actor::behavior_type
 directory(directory_actor::stateful_pointer<directory_state> self,
           room_config room_cfg, store_actor store,
-          std::vector<persistence::room_record> known) {
+          std::vector<std::string> ended,
+          std::vector<persistence::room_snapshot> restore) {
   auto& st = self->state;
   st.room_cfg = std::move(room_cfg);
   st.store = std::move(store);
-  for (auto& r : known) {
-    if (r.status == "ENDED")
-      st.ended.insert(r.room_id);
-    else
-      st.dormant.insert(r.room_id);
+  st.ended.insert(ended.begin(), ended.end());
+  for (auto& snap : restore) {
+    auto id = snap.room.room_id;
+    auto r = self->system().spawn(restored_room, st.room_cfg, st.store,
+                                  std::move(snap));
+    self->monitor(r);
+    st.live.emplace(id, r);
+    st.ids_by_addr.emplace(r.address(), id);
   }
-  // TODO(issue 3): restore dormant rooms from the store instead of
-  // answering ROOM_NOT_FOUND for them.
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     auto i = st.ids_by_addr.find(dm.source);
@@ -63,7 +65,7 @@ directory(directory_actor::stateful_pointer<directory_state> self,
       std::string id;
       do {
         id = make_room_id(st.rng);
-      } while (st.live.count(id) || st.ended.count(id) || st.dormant.count(id));
+      } while (st.live.count(id) || st.ended.count(id));
       auto r = self->system().spawn(room, st.room_cfg, st.store, id,
                                     std::move(c), std::move(spec));
       self->monitor(r);

@@ -23,17 +23,18 @@ struct directory_state {
   std::unordered_map<caf::actor_addr, std::string> ids_by_addr;
   /// Ids of rooms that ended (they answer ROOM_ENDED).
   std::unordered_set<std::string> ended;
-  /// Ids found in the store that this process did not load.
-  std::unordered_set<std::string> dormant;
   bool stopping = false;
   std::mt19937_64 rng{std::random_device{}()};
 };
 
-/// `known` lists every room the store holds, so that no id is reused.
+/// `ended` lists the ids of every room that ended (so that no id is
+/// reused and a JOIN_ROOM gets ROOM_ENDED); `restore` the rooms that had not,
+/// which the directory spawns again.
 directory_actor::behavior_type
 directory(directory_actor::stateful_pointer<directory_state> self,
           room_config room_cfg, store_actor store,
-          std::vector<persistence::room_record> known);
+          std::vector<std::string> ended,
+          std::vector<persistence::room_snapshot> restore);
 
 /// A fresh room id: 6 characters of [A-Za-z0-9], as in seed 000.
 std::string make_room_id(std::mt19937_64& rng);

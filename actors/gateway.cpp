@@ -92,6 +92,12 @@ public:
       return;
     }
     dropped_ = 0;
+    if (draining_->load()) {
+      out_->send(protocol::native::error_frame(
+        error_code::store_unavailable,
+        "the server is restarting; resume and send this again"));
+      return;
+    }
     auto result = protocol::native::decode(frame, limits_);
     if (auto err = std::get_if<protocol::native::decode_error>(&result)) {
       out_->send(protocol::native::error_frame(err->code, err->message,

@@ -30,9 +30,10 @@ public:
   net::http_answer http(const std::string& method,
                         const std::string& target) override;
 
-  /// From now on, a closing session stops its connection actor without
-  /// telling the room: the server is going away, the users are not (no
-  /// DISCONNECT violations for a restart).
+  /// The server is going away, the users are not. From now on a new frame
+  /// gets a retryable STORE_UNAVAILABLE instead of reaching a room, and a
+  /// closing session stops its connection actor without telling the room
+  /// (no DISCONNECT violation for a restart).
   void drain();
 
 private:

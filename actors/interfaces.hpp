@@ -63,6 +63,8 @@ using room_actor = caf::typed_actor<
   caf::reacts_to<caller, protocol::cmd::submit_code>,
   // KICK_USER: the host removes a participant.
   caf::reacts_to<caller, protocol::cmd::kick_user>,
+  // RESUME: a seat back after a dropped connection or a restart.
+  caf::reacts_to<caller, protocol::cmd::resume>,
   // The caller's connection closed.
   caf::reacts_to<caller, closed_atom>,
   // internal: the countdown reached the room's deadline.
@@ -79,6 +81,12 @@ using store_actor = caf::typed_actor<
   caf::replies_to<persistence::write_set>::with<committed_atom>,
   // All rooms ever created (ids and status), for the directory.
   caf::replies_to<rooms_atom>::with<std::vector<persistence::room_record>>,
+  // A room's members, pending requests, idempotency keys and last seq, to
+  // restore it after a restart (the room row comes from rooms_atom).
+  caf::replies_to<snapshot_atom, std::string>::with<persistence::room_snapshot>,
+  // A room's events with seq > the given one, at most the given count.
+  caf::replies_to<events_atom, std::string, std::int64_t, std::uint64_t>::with<
+    std::vector<persistence::event_record>>,
   // internal: commit what has accumulated.
   caf::reacts_to<flush_atom>>;
 

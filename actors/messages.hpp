@@ -27,6 +27,8 @@ using linger_atom = caf::atom_constant<caf::atom("linger")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using committed_atom = caf::atom_constant<caf::atom("committed")>;
 using rooms_atom = caf::atom_constant<caf::atom("rooms")>;
+using events_atom = caf::atom_constant<caf::atom("events")>;
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 
 // -- errors -------------------------------------------------------------------
 
@@ -113,7 +115,13 @@ typename Inspector::result_type inspect(Inspector& f, get_room_status& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, proctor_signal& x) {
-  return f(caf::meta::type_name("proctor_signal"), x.room_id, x.what);
+  return f(caf::meta::type_name("proctor_signal"), x.room_id, x.what,
+           x.idempotency_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resume& x) {
+  return f(caf::meta::type_name("resume"), x.resume_token, x.last_seq);
 }
 
 template <class Inspector>
@@ -123,7 +131,8 @@ typename Inspector::result_type inspect(Inspector& f, code_change& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, submit_code& x) {
-  return f(caf::meta::type_name("submit_code"), x.room_id, x.code, x.language);
+  return f(caf::meta::type_name("submit_code"), x.room_id, x.code, x.language,
+           x.idempotency_key);
 }
 
 template <class Inspector>
@@ -153,13 +162,13 @@ typename Inspector::result_type inspect(Inspector& f, member_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, violation_record& x) {
   return f(caf::meta::type_name("violation_record"), x.room_id, x.user_id,
-           x.type, x.timestamp, x.violation_count);
+           x.type, x.timestamp, x.violation_count, x.idempotency_key);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, submission_record& x) {
   return f(caf::meta::type_name("submission_record"), x.room_id, x.user_id,
-           x.code, x.language, x.submitted_at);
+           x.code, x.language, x.submitted_at, x.idempotency_key);
 }
 
 template <class Inspector>
@@ -175,9 +184,36 @@ typename Inspector::result_type inspect(Inspector& f, kick_record& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_record& x) {
+  return f(caf::meta::type_name("event_record"), x.room_id, x.seq, x.audience,
+           x.user_id, x.payload, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
+  return f(caf::meta::type_name("idempotency_record"), x.user_id, x.kind,
+           x.key, x.at);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_set& x) {
   return f(caf::meta::type_name("write_set"), x.rooms, x.members,
-           x.violations, x.submissions, x.join_attempts, x.kicks);
+           x.violations, x.submissions, x.join_attempts, x.kicks, x.events);
+}
+
+/// Everything a room needs to come back after a restart.
+struct room_snapshot {
+  room_record room;
+  std::vector<member_record> members;
+  std::vector<join_attempt_record> pending;
+  std::vector<idempotency_record> keys;
+  std::int64_t last_seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_snapshot& x) {
+  return f(caf::meta::type_name("room_snapshot"), x.room, x.members, x.pending,
+           x.keys, x.last_seq);
 }
 
 } // namespace proctord::persistence

@@ -1,8 +1,9 @@
 #include "actors/room.hpp"
 
+#include "actors/room_detail.hpp"
 #include "protocol/native_codec.hpp"
 
-#include <caf/event_based_actor.hpp>
+#include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
@@ -10,258 +11,15 @@
 
 namespace proctord {
 
+using namespace room_detail;
+
 namespace {
 
-using self_ptr = room_actor::stateful_pointer<room_state>;
-using protocol::error_code;
 using protocol::member_role;
 using protocol::member_status;
 using protocol::room_status;
 namespace evt = protocol::evt;
 namespace cmd = protocol::cmd;
-
-protocol::millis now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
-}
-
-// -- sending ------------------------------------------------------------------
-
-void send_frame(self_ptr self, const connection_actor& to,
-                const protocol::frame& f) {
-  if (to)
-    self->send(to, f);
-}
-
-void send_event(self_ptr self, const connection_actor& to,
-                const protocol::event& e) {
-  if (to)
-    self->send(to, protocol::native::encode_shared(e));
-}
-
-void send_error(self_ptr self, const connection_actor& to, error_code code,
-                std::string message, std::string_view request_type) {
-  if (to)
-    self->send(to, protocol::native::error_frame(code, std::move(message),
-                                                 std::string{request_type}));
-}
-
-void send_seat(self_ptr self, const connection_actor& to, seat_state state,
-               member_role role) {
-  if (to)
-    self->send(to, seat_changed{self->state.room_id, state, role,
-                                caf::actor_cast<caf::strong_actor_ptr>(self)});
-}
-
-member* host(self_ptr self) {
-  auto i = self->state.members.find(self->state.host_id);
-  return i == self->state.members.end() ? nullptr : &i->second;
-}
-
-void to_host(self_ptr self, const protocol::event& e) {
-  if (auto h = host(self); h && h->conn)
-    send_event(self, h->conn, e);
-}
-
-bool in_audience(const member& m) {
-  return m.conn
-         && (m.role == member_role::host || m.status == member_status::approved);
-}
-
-/// Encodes once and sends the same buffer to the host and every connected
-/// approved participant.
-void broadcast(self_ptr self, const protocol::event& e) {
-  auto f = protocol::native::encode_shared(e);
-  for (auto& [id, m] : self->state.members)
-    if (in_audience(m))
-      send_frame(self, m.conn, f);
-}
-
-std::int32_t connected_count(self_ptr self) {
-  std::int32_t n = 0;
-  for (auto& [id, m] : self->state.members)
-    n += in_audience(m) ? 1 : 0;
-  return n;
-}
-
-std::int32_t approved_count(self_ptr self) {
-  std::int32_t n = 0;
-  for (auto& [id, m] : self->state.members)
-    n += m.role == member_role::participant && m.status == member_status::approved;
-  return n;
-}
-
-// -- persistence --------------------------------------------------------------
-
-persistence::room_record room_row(self_ptr self) {
-  auto& st = self->state;
-  persistence::room_record r;
-  r.room_id = st.room_id;
-  r.host_id = st.host_id;
-  if (auto h = host(self))
-    r.host_name = h->username;
-  r.roomname = st.roomname;
-  r.max_guests = st.max_guests;
-  r.question = st.question;
-  r.duration = st.duration;
-  r.is_public = st.is_public;
-  r.status = std::string{protocol::to_string(st.status)};
-  r.created_at = st.created_at;
-  r.started_at = st.started_at;
-  r.ends_at = st.ends_at;
-  r.ended_at = st.ended_at;
-  return r;
-}
-
-persistence::member_record member_row(self_ptr self, const member& m) {
-  persistence::member_record r;
-  r.room_id = self->state.room_id;
-  r.user_id = m.user_id;
-  r.username = m.username;
-  r.status = std::string{protocol::to_string(m.status)};
-  r.violation_count = m.violations;
-  r.has_submitted = m.has_submitted;
-  r.joined_at = m.joined_at;
-  r.left_at = m.left_at;
-  return r;
-}
-
-persistence::join_attempt_record attempt_row(self_ptr self, const member& m,
-                                             std::string_view status,
-                                             protocol::millis decided_at) {
-  persistence::join_attempt_record r;
-  r.room_id = self->state.room_id;
-  r.user_id = m.user_id;
-  r.username = m.username;
-  r.status = std::string{status};
-  r.requested_at = m.requested_at;
-  r.decided_at = decided_at;
-  return r;
-}
-
-/// Sends `ws` to the store; runs `done` after the commit, or tells `who`
-/// (if any) that the store is unavailable.
-template <class F>
-void persist(self_ptr self, persistence::write_set ws, connection_actor who,
-             std::string_view request_type, F done) {
-  self->request(self->state.store, caf::infinite, std::move(ws))
-    .then([=](committed_atom) mutable { done(); },
-          [=, rt = std::string{request_type}](caf::error& err) {
-            spdlog::error("room {} cannot persist {}: {}", self->state.room_id,
-                          rt, self->system().render(err));
-            send_error(self, who, error_code::store_unavailable,
-                       "the change could not be saved; please retry", rt);
-          });
-}
-
-// -- authority ----------------------------------------------------------------
-
-/// The caller's member entry if its connection is the one holding the seat.
-member* seat_of(self_ptr self, const caller& c) {
-  auto i = self->state.members.find(c.user_id);
-  if (i == self->state.members.end() || i->second.socket_id != c.socket_id
-      || !i->second.conn)
-    return nullptr;
-  return &i->second;
-}
-
-bool reject_if_ended(self_ptr self, const caller& c, std::string_view rt) {
-  if (self->state.status != room_status::ended)
-    return false;
-  send_error(self, c.conn, error_code::room_ended, "the room has ended", rt);
-  return true;
-}
-
-/// The host's seat, or null after telling the caller it is forbidden.
-member* require_host(self_ptr self, const caller& c, std::string_view rt,
-                     const char* what) {
-  if (reject_if_ended(self, c, rt))
-    return nullptr;
-  auto m = seat_of(self, c);
-  if (m && m->role == member_role::host)
-    return m;
-  send_error(self, c.conn, m ? error_code::forbidden : error_code::not_in_room,
-             m ? std::string{"only the host can "} + what
-               : std::string{"you are not in this room"},
-             rt);
-  return nullptr;
-}
-
-/// The seat of an approved participant, or null after telling the caller.
-member* require_participant(self_ptr self, const caller& c,
-                            std::string_view rt) {
-  if (reject_if_ended(self, c, rt))
-    return nullptr;
-  auto m = seat_of(self, c);
-  if (m && m->role == member_role::participant
-      && m->status == member_status::approved)
-    return m;
-  send_error(self, c.conn, m ? error_code::forbidden : error_code::not_in_room,
-             m ? "only approved participants can do this"
-               : "you are not in this room",
-             rt);
-  return nullptr;
-}
-
-// -- events -------------------------------------------------------------------
-
-evt::join_approved approved_event(self_ptr self, const member& m) {
-  auto& st = self->state;
-  evt::join_approved e;
-  e.room_id = st.room_id;
-  e.roomname = st.roomname;
-  e.question = st.question;
-  e.duration = st.duration;
-  if (auto h = host(self))
-    e.host_name = h->username;
-  e.role = m.role;
-  e.status = st.status;
-  e.started_at = st.started_at;
-  e.ends_at = st.ends_at;
-  return e;
-}
-
-evt::join_request request_event(const member& m) {
-  return evt::join_request{m.user_id, m.username, m.socket_id, m.requested_at};
-}
-
-evt::room_status_view status_view(self_ptr self, const member& asker) {
-  auto& st = self->state;
-  evt::room_status_view v;
-  v.room_id = st.room_id;
-  v.roomname = st.roomname;
-  v.status = st.status;
-  v.host_id = st.host_id;
-  if (auto h = host(self)) {
-    v.host_name = h->username;
-    v.host_connected = static_cast<bool>(h->conn);
-  }
-  bool approved = asker.role == member_role::host
-                  || asker.status == member_status::approved;
-  if (approved)
-    v.question = st.question;
-  v.duration = st.duration;
-  v.max_guests = st.max_guests;
-  v.is_public = st.is_public;
-  v.created_at = st.created_at;
-  v.started_at = st.started_at;
-  v.ends_at = st.ends_at;
-  v.server_time = now_ms();
-  v.connected_count = connected_count(self);
-  v.your_role = asker.role;
-  v.your_status = asker.status;
-  for (auto& [id, m] : st.members) {
-    if (m.role == member_role::host)
-      continue;
-    if (asker.role != member_role::host && m.user_id != asker.user_id)
-      continue;
-    v.participants.push_back(evt::member_view{m.user_id, m.username, m.status,
-                                              static_cast<bool>(m.conn),
-                                              m.violations, m.has_submitted});
-  }
-  return v;
-}
 
 // -- steps --------------------------------------------------------------------
 
@@ -274,59 +32,59 @@ void rebind(self_ptr self, member& m, const caller& c) {
   }
   m.conn = c.conn;
   m.socket_id = c.socket_id;
-  m.username = c.username;
+  if (!c.username.empty())
+    m.username = c.username;
+  m.away_since = 0;
 }
 
+/// Seats an approved participant: JOIN_APPROVED to it, USER_JOINED to all.
 void admit(self_ptr self, member& m, const caller& c, bool new_request) {
   auto now = now_ms();
   m.status = member_status::approved;
   m.was_approved = true;
   m.joined_at = now;
   m.left_at = 0;
-  persistence::write_set ws;
-  ws.members.push_back(member_row(self, m));
+  staged step;
+  step.ws.members.push_back(member_row(self, m));
   if (new_request) {
     m.requested_at = now;
-    ws.join_attempts.push_back(attempt_row(self, m, "APPROVED", now));
+    step.ws.join_attempts.push_back(attempt_row(self, m, "APPROVED", now));
   }
-  auto user_id = m.user_id;
-  persist(self, std::move(ws), c.conn, "JOIN_ROOM", [=] {
-    auto i = self->state.members.find(user_id);
-    if (i == self->state.members.end()
-        || i->second.status != member_status::approved)
-      return;
-    auto& mm = i->second;
-    send_event(self, mm.conn, approved_event(self, mm));
-    send_seat(self, mm.conn, seat_state::seated, mm.role);
-    broadcast(self, evt::user_joined{mm.user_id, mm.username,
-                                     connected_count(self)});
-  });
+  stage(self, step, audience::user, m.user_id, approved_event(self, m));
+  stage(self, step, audience::members, {},
+        evt::user_joined{m.user_id, m.username, connected_count(self)});
+  commit(self, std::move(step), c.conn, "JOIN_ROOM",
+         [=, user_id = m.user_id] {
+           auto& mm = self->state.members[user_id];
+           if (mm.status == member_status::approved)
+             send_seat(self, mm.conn, seat_state::seated, mm.role);
+         });
 }
 
 /// Counts, stores and (after the commit) shows a violation. `request_type`
 /// names the message that reported it, for the error if the store fails.
-void record_violation(self_ptr self, member& m, protocol::violation_type type,
-                      std::string_view request_type) {
+void record_violation(self_ptr self, staged step, member& m,
+                      protocol::violation_type type,
+                      std::string_view request_type, std::string key = {}) {
   auto now = now_ms();
   ++m.violations;
-  persistence::write_set ws;
-  ws.violations.push_back(persistence::violation_record{
+  if (!key.empty())
+    m.violation_keys.insert(key);
+  step.ws.violations.push_back(persistence::violation_record{
     self->state.room_id, m.user_id, std::string{protocol::to_string(type)}, now,
-    m.violations});
-  ws.members.push_back(member_row(self, m));
-  evt::violation_detected e{m.user_id, m.username, type, m.violations, now};
-  self->request(self->state.store, caf::infinite, std::move(ws))
-    .then([=](committed_atom) { to_host(self, e); },
-          [=, who = m.conn, rt = std::string{request_type}](caf::error& err) {
-            spdlog::error("room {} cannot persist a violation: {}",
-                          self->state.room_id, self->system().render(err));
-            // Not on record, so not counted.
-            auto& members = self->state.members;
-            if (auto i = members.find(e.user_id); i != members.end())
-              --i->second.violations;
-            send_error(self, who, error_code::store_unavailable,
-                       "the change could not be saved; please retry", rt);
-          });
+    m.violations, key});
+  step.ws.members.push_back(member_row(self, m));
+  stage(self, step, audience::host, {},
+        evt::violation_detected{m.user_id, m.username, type, m.violations, now});
+  commit(self, std::move(step), m.conn, request_type, {},
+         [=, user_id = m.user_id] {
+           // Not on record, so not counted.
+           auto& members = self->state.members;
+           if (auto i = members.find(user_id); i != members.end()) {
+             --i->second.violations;
+             i->second.violation_keys.erase(key);
+           }
+         });
 }
 
 void end_room(self_ptr self, evt::end_reason reason) {
@@ -338,27 +96,22 @@ void end_room(self_ptr self, evt::end_reason reason) {
   ++st.deadline_generation;
   spdlog::info("room {} ends ({})", st.room_id,
                reason == evt::end_reason::host ? "host" : "time up");
-  auto publish = [=] {
-    auto f = protocol::native::encode_shared(
-      evt::room_ended{self->state.room_id, reason, self->state.ended_at});
-    for (auto& [id, m] : self->state.members) {
-      if (!m.conn)
-        continue;
-      send_frame(self, m.conn, f);
+  staged step;
+  step.ws.rooms.push_back(room_row(self));
+  stage(self, step, audience::everyone, {},
+        evt::room_ended{st.room_id, reason, st.ended_at});
+  auto out = step.out;
+  auto finish = [=] {
+    for (auto& [id, m] : self->state.members)
       send_seat(self, m.conn, seat_state::ended, m.role);
-    }
     self->delayed_send(self, self->state.cfg.linger, linger_atom::value);
   };
-  persistence::write_set ws;
-  ws.rooms.push_back(room_row(self));
-  self->request(st.store, caf::infinite, std::move(ws))
-    .then([=](committed_atom) { publish(); },
-          [=](caf::error& err) {
-            // The room is over whatever the disk says; tell everyone.
-            spdlog::error("room {} cannot persist its end: {}",
-                          self->state.room_id, self->system().render(err));
-            publish();
-          });
+  // The room is over whatever the disk says: tell everyone either way.
+  commit(self, std::move(step), connection_actor{}, "END_ROOM", finish, [=] {
+    for (auto& o : out)
+      deliver(self, o);
+    finish();
+  });
 }
 
 void arm_deadline(self_ptr self) {
@@ -371,61 +124,103 @@ void arm_deadline(self_ptr self) {
 
 void send_code_update(self_ptr self, member& m) {
   m.code_dirty = false;
-  to_host(self, evt::code_update{m.user_id, m.username, m.code, m.language,
-                                 now_ms()});
+  if (auto h = host(self); h && h->conn && !h->replaying)
+    send_event(self, h->conn,
+               evt::code_update{m.user_id, m.username, m.code, m.language,
+                                now_ms()});
   m.code_window_open = true;
   self->delayed_send(self, self->state.cfg.code_change_interval,
                      code_atom::value, m.user_id);
 }
 
-} // namespace
+/// A member that was away is back: the room sees USER_JOINED (resumed).
+void announce_back(self_ptr self, member& m) {
+  if (m.role != member_role::host && m.status != member_status::approved)
+    return;
+  staged step;
+  stage(self, step, audience::members, {},
+        evt::user_joined{m.user_id, m.username, connected_count(self), true});
+  commit(self, std::move(step), connection_actor{}, "RESUME", {});
+}
 
-room_actor::behavior_type room(self_ptr self, room_config cfg,
-                               store_actor store, std::string room_id,
-                               caller creator, cmd::create_room spec) {
+/// Hands a seat back without replay: a snapshot instead of events.
+void resync(self_ptr self, member& m, evt::resync_reason why, bool was_away) {
+  send_event(self, m.conn, evt::resync_required{why, status_view(self, m)});
+  send_seat(self, m.conn,
+            m.status == member_status::pending ? seat_state::pending
+                                               : seat_state::seated,
+            m.role);
+  if (m.role == member_role::host)
+    for (auto& [id, p] : self->state.members)
+      if (p.status == member_status::pending)
+        send_event(self, m.conn, request_event(p));
+  for (auto& [seq, f] : m.replay_buffer)
+    send_frame(self, m.conn, f);
+  m.replay_buffer.clear();
+  m.replaying = false;
+  if (was_away)
+    announce_back(self, m);
+}
+
+/// Replays the stored events addressed to `m` after `last_seq`, then what
+/// arrived meanwhile, then goes live.
+void replay(self_ptr self, member& m, std::int64_t last_seq, bool was_away) {
+  m.replaying = true;
+  m.replay_buffer.clear();
   auto& st = self->state;
-  st.cfg = std::move(cfg);
-  st.store = std::move(store);
-  st.room_id = std::move(room_id);
-  st.roomname = std::move(spec.roomname);
-  st.question = std::move(spec.question);
-  st.max_guests = spec.max_guests;
-  st.duration = spec.duration;
-  st.is_public = spec.is_public;
-  st.host_id = creator.user_id;
-  st.created_at = now_ms();
-  member h;
-  h.user_id = creator.user_id;
-  h.username = creator.username;
-  h.socket_id = creator.socket_id;
-  h.conn = creator.conn;
-  h.role = member_role::host;
-  h.status = member_status::approved;
-  h.was_approved = true;
-  h.joined_at = st.created_at;
-  st.members.emplace(h.user_id, h);
-  spdlog::info("room {} is created by {}", st.room_id, h.user_id);
-  persistence::write_set ws;
-  ws.rooms.push_back(room_row(self));
-  self->request(st.store, caf::infinite, std::move(ws))
+  auto limit = static_cast<std::uint64_t>(st.cfg.max_replay) + 1;
+  auto user_id = m.user_id;
+  auto socket_id = m.socket_id;
+  self->request(st.store, caf::infinite, events_atom::value, st.room_id,
+                last_seq, limit)
     .then(
-      [=](committed_atom) {
-        auto h = host(self);
-        if (!h || !h->conn)
+      [=](std::vector<persistence::event_record>& events) {
+        auto& members = self->state.members;
+        auto i = members.find(user_id);
+        if (i == members.end() || i->second.socket_id != socket_id
+            || !i->second.conn)
+          return; // replaced or gone meanwhile
+        auto& mm = i->second;
+        if (events.size() > self->state.cfg.max_replay) {
+          resync(self, mm, evt::resync_reason::events_unavailable, was_away);
           return;
-        send_event(self, h->conn,
-                   evt::room_created{self->state.room_id, self->state.roomname});
-        send_seat(self, h->conn, seat_state::seated, member_role::host);
+        }
+        std::vector<const persistence::event_record*> mine;
+        for (auto& e : events)
+          if (addressed_to(mm, e.audience, e.user_id))
+            mine.push_back(&e);
+        auto last_replayed = events.empty() ? last_seq : events.back().seq;
+        send_event(self, mm.conn,
+                   evt::resumed{self->state.room_id, mm.role, mm.status,
+                                self->state.last_seq,
+                                static_cast<std::int32_t>(mine.size())});
+        for (auto e : mine)
+          send_frame(self, mm.conn,
+                     std::make_shared<const std::string>(e->payload));
+        for (auto& [seq, f] : mm.replay_buffer)
+          if (seq == 0 || seq > last_replayed)
+            send_frame(self, mm.conn, f);
+        mm.replay_buffer.clear();
+        mm.replaying = false;
+        send_seat(self, mm.conn,
+                  mm.status == member_status::pending ? seat_state::pending
+                                                      : seat_state::seated,
+                  mm.role);
+        if (was_away)
+          announce_back(self, mm);
       },
       [=](caf::error& err) {
-        spdlog::error("room {} cannot be stored: {}", self->state.room_id,
+        spdlog::error("room {} cannot load events: {}", self->state.room_id,
                       self->system().render(err));
-        if (auto h = host(self))
-          send_error(self, h->conn, error_code::store_unavailable,
-                     "the room could not be saved; please retry",
-                     "CREATE_ROOM");
-        self->quit();
+        auto& members = self->state.members;
+        if (auto i = members.find(user_id);
+            i != members.end() && i->second.socket_id == socket_id)
+          resync(self, i->second, evt::resync_reason::events_unavailable,
+                 was_away);
       });
+}
+
+room_actor::behavior_type behavior(self_ptr self) {
   return {
     [=](caller& c, cmd::join_room&) {
       if (reject_if_ended(self, c, "JOIN_ROOM"))
@@ -435,15 +230,24 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
       if (i != members.end()) {
         auto& m = i->second;
         if (m.role == member_role::host) {
+          bool was_away = !m.conn;
           rebind(self, m, c);
-          send_event(self, m.conn, approved_event(self, m));
-          send_seat(self, m.conn, seat_state::seated, m.role);
-          // Requests that arrived while the host was away.
-          for (auto& [id, p] : members)
-            if (p.status == member_status::pending)
-              send_event(self, m.conn, request_event(p));
-          broadcast(self, evt::user_joined{m.user_id, m.username,
-                                           connected_count(self)});
+          staged step;
+          stage(self, step, audience::user, m.user_id, approved_event(self, m));
+          if (was_away)
+            stage(self, step, audience::members, {},
+                  evt::user_joined{m.user_id, m.username,
+                                   connected_count(self)});
+          commit(self, std::move(step), c.conn, "JOIN_ROOM", [=] {
+            auto h = host(self);
+            if (!h || !h->conn)
+              return;
+            send_seat(self, h->conn, seat_state::seated, h->role);
+            // Requests that arrived while the host was away.
+            for (auto& [id, p] : self->state.members)
+              if (p.status == member_status::pending)
+                send_event(self, h->conn, request_event(p));
+          });
           return;
         }
         if (m.status == member_status::kicked) {
@@ -454,8 +258,16 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
         }
         if (m.status == member_status::pending) {
           rebind(self, m, c);
-          send_event(self, m.conn, evt::waiting_approval{self->state.room_id});
-          send_seat(self, m.conn, seat_state::pending, m.role);
+          staged step;
+          stage(self, step, audience::user, m.user_id,
+                evt::waiting_approval{self->state.room_id,
+                                      resume_token(self, m)});
+          commit(self, std::move(step), c.conn, "JOIN_ROOM",
+                 [=, user_id = m.user_id] {
+                   auto& mm = self->state.members[user_id];
+                   if (mm.status == member_status::pending)
+                     send_seat(self, mm.conn, seat_state::pending, mm.role);
+                 });
           return;
         }
         if (m.was_approved && m.status != member_status::rejected) {
@@ -486,20 +298,18 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
       }
       m.status = member_status::pending;
       m.requested_at = now_ms();
-      persistence::write_set ws;
-      ws.members.push_back(member_row(self, m));
-      ws.join_attempts.push_back(attempt_row(self, m, "PENDING", 0));
-      auto user_id = m.user_id;
-      persist(self, std::move(ws), c.conn, "JOIN_ROOM", [=] {
-        auto i = self->state.members.find(user_id);
-        if (i == self->state.members.end()
-            || i->second.status != member_status::pending)
-          return;
-        auto& p = i->second;
-        send_event(self, p.conn, evt::waiting_approval{self->state.room_id});
-        send_seat(self, p.conn, seat_state::pending, p.role);
-        to_host(self, request_event(p));
-      });
+      staged step;
+      step.ws.members.push_back(member_row(self, m));
+      step.ws.join_attempts.push_back(attempt_row(self, m, "PENDING", 0));
+      stage(self, step, audience::user, m.user_id,
+            evt::waiting_approval{self->state.room_id, resume_token(self, m)});
+      stage(self, step, audience::host, {}, request_event(m));
+      commit(self, std::move(step), c.conn, "JOIN_ROOM",
+             [=, user_id = m.user_id] {
+               auto& p = self->state.members[user_id];
+               if (p.status == member_status::pending)
+                 send_seat(self, p.conn, seat_state::pending, p.role);
+             });
     },
     [=](caller& c, cmd::approve_join& a) {
       if (!require_host(self, c, "APPROVE_JOIN", "approve join requests"))
@@ -513,6 +323,7 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
       }
       auto& m = i->second;
       auto now = now_ms();
+      staged step;
       if (a.approve) {
         if (approved_count(self) >= self->state.max_guests) {
           send_error(self, c.conn, error_code::room_full,
@@ -523,36 +334,34 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
         m.status = member_status::approved;
         m.was_approved = true;
         m.joined_at = now;
-        persistence::write_set ws;
-        ws.members.push_back(member_row(self, m));
-        ws.join_attempts.push_back(attempt_row(self, m, "APPROVED", now));
-        auto user_id = m.user_id;
-        persist(self, std::move(ws), c.conn, "APPROVE_JOIN", [=] {
-          auto& mm = self->state.members[user_id];
-          if (mm.status != member_status::approved)
-            return;
-          send_event(self, mm.conn, approved_event(self, mm));
-          send_seat(self, mm.conn, seat_state::seated, mm.role);
-          broadcast(self, evt::user_joined{mm.user_id, mm.username,
-                                           connected_count(self)});
-        });
+        step.ws.members.push_back(member_row(self, m));
+        step.ws.join_attempts.push_back(attempt_row(self, m, "APPROVED", now));
+        stage(self, step, audience::user, m.user_id, approved_event(self, m));
+        stage(self, step, audience::members, {},
+              evt::user_joined{m.user_id, m.username, connected_count(self)});
+        commit(self, std::move(step), c.conn, "APPROVE_JOIN",
+               [=, user_id = m.user_id] {
+                 auto& mm = self->state.members[user_id];
+                 if (mm.status == member_status::approved)
+                   send_seat(self, mm.conn, seat_state::seated, mm.role);
+               });
         return;
       }
       m.status = member_status::rejected;
-      persistence::write_set ws;
-      ws.members.push_back(member_row(self, m));
-      ws.join_attempts.push_back(attempt_row(self, m, "REJECTED", now));
-      auto user_id = m.user_id;
-      persist(self, std::move(ws), c.conn, "APPROVE_JOIN", [=] {
-        auto& mm = self->state.members[user_id];
-        if (mm.status != member_status::rejected)
-          return;
-        send_event(self, mm.conn, evt::join_rejected{self->state.room_id});
-        send_seat(self, mm.conn, seat_state::released, mm.role);
-        // Not in the room any more: nothing else goes to that connection.
-        mm.conn = nullptr;
-        mm.socket_id.clear();
-      });
+      step.ws.members.push_back(member_row(self, m));
+      step.ws.join_attempts.push_back(attempt_row(self, m, "REJECTED", now));
+      stage(self, step, audience::user, m.user_id,
+            evt::join_rejected{self->state.room_id});
+      commit(self, std::move(step), c.conn, "APPROVE_JOIN",
+             [=, user_id = m.user_id] {
+               auto& mm = self->state.members[user_id];
+               if (mm.status != member_status::rejected)
+                 return;
+               send_seat(self, mm.conn, seat_state::released, mm.role);
+               // Not in the room any more: nothing else goes to it.
+               mm.conn = nullptr;
+               mm.socket_id.clear();
+             });
     },
     [=](caller& c, cmd::start_room&) {
       if (!require_host(self, c, "START_ROOM", "start the room"))
@@ -568,15 +377,12 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
       st.ends_at = st.started_at + protocol::millis{st.duration} * 60'000;
       arm_deadline(self);
       spdlog::info("room {} starts, ends at {}", st.room_id, st.ends_at);
-      persistence::write_set ws;
-      ws.rooms.push_back(room_row(self));
-      persist(self, std::move(ws), c.conn, "START_ROOM", [=] {
-        auto& st = self->state;
-        if (st.status != room_status::live)
-          return;
-        broadcast(self, evt::room_started{st.room_id, st.started_at, st.ends_at,
-                                          st.duration, now_ms()});
-      });
+      staged step;
+      step.ws.rooms.push_back(room_row(self));
+      stage(self, step, audience::members, {},
+            evt::room_started{st.room_id, st.started_at, st.ends_at,
+                              st.duration, now_ms()});
+      commit(self, std::move(step), c.conn, "START_ROOM", {});
     },
     [=](caller& c, cmd::leave_room&) {
       if (reject_if_ended(self, c, "LEAVE_ROOM"))
@@ -587,30 +393,25 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
                    "you are not in this room", "LEAVE_ROOM");
         return;
       }
-      evt::user_left e{m->user_id, m->username, evt::leave_reason::left, 0};
       auto leaver = m->conn;
       auto role = m->role;
+      bool was_member = role == member_role::host
+                        || m->status == member_status::approved;
+      staged step;
+      if (role == member_role::participant) {
+        m->status = member_status::left;
+        m->left_at = now_ms();
+        step.ws.members.push_back(member_row(self, *m));
+      }
       m->conn = nullptr;
       m->socket_id.clear();
-      if (role == member_role::host) {
-        e.connected_count = connected_count(self);
-        broadcast(self, e);
-        send_event(self, leaver, e);
-        send_seat(self, leaver, seat_state::released, role);
-        return;
-      }
-      bool was_member = m->status == member_status::approved;
-      m->status = member_status::left;
-      m->left_at = now_ms();
-      persistence::write_set ws;
-      ws.members.push_back(member_row(self, *m));
-      persist(self, std::move(ws), leaver, "LEAVE_ROOM", [=]() mutable {
-        e.connected_count = connected_count(self);
-        if (was_member)
-          broadcast(self, e);
-        else
-          to_host(self, e);
-        send_event(self, leaver, e);
+      evt::user_left e{m->user_id, m->username, evt::leave_reason::left,
+                       connected_count(self)};
+      stage(self, step, was_member ? audience::members : audience::host, {}, e);
+      auto leaver_frame = step.out.back().frame;
+      commit(self, std::move(step), leaver, "LEAVE_ROOM", [=] {
+        // The leaver is no longer in the audience; it gets its copy here.
+        send_frame(self, leaver, leaver_frame);
         send_seat(self, leaver, seat_state::released, role);
       });
     },
@@ -634,18 +435,27 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
       auto m = require_participant(self, c, rt);
       if (!m)
         return;
+      if (!s.idempotency_key.empty() && m->violation_keys.count(s.idempotency_key))
+        return; // a resend of a violation already on record
       switch (s.what) {
         case cmd::signal::fullscreen_exit:
-          record_violation(self, *m, protocol::violation_type::fullscreen_exit, rt);
+          record_violation(self, {}, *m,
+                           protocol::violation_type::fullscreen_exit, rt,
+                           s.idempotency_key);
           break;
         case cmd::signal::tab_blur:
-          record_violation(self, *m, protocol::violation_type::tab_switch, rt);
+          record_violation(self, {}, *m, protocol::violation_type::tab_switch,
+                           rt, s.idempotency_key);
           break;
         case cmd::signal::fullscreen_enter:
-        case cmd::signal::tab_focus:
-          to_host(self, evt::proctoring_update{m->user_id, m->username, s.what,
-                                               now_ms()});
+        case cmd::signal::tab_focus: {
+          staged step;
+          stage(self, step, audience::host, {},
+                evt::proctoring_update{m->user_id, m->username, s.what,
+                                       now_ms()});
+          commit(self, std::move(step), c.conn, rt, {});
           break;
+        }
       }
     },
     [=](caller& c, cmd::code_change& cc) {
@@ -663,23 +473,46 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
       auto m = require_participant(self, c, "SUBMIT_CODE");
       if (!m)
         return;
+      auto& key = s.idempotency_key;
+      if (!key.empty()) {
+        if (auto k = m->submission_keys.find(key); k != m->submission_keys.end()) {
+          // A resend: acknowledge again once the original is surely on disk
+          // (the store answers in order), with the original time.
+          auto at = k->second;
+          commit(self, {}, c.conn, "SUBMIT_CODE", [=, to = c.conn] {
+            send_event(self, to,
+                       evt::submission_received{self->state.room_id, at});
+          });
+          return;
+        }
+      }
       auto now = now_ms();
-      persistence::write_set ws;
-      ws.submissions.push_back(persistence::submission_record{
-        self->state.room_id, m->user_id, s.code, s.language, now});
+      if (!key.empty())
+        m->submission_keys.emplace(key, now);
+      staged step;
+      step.ws.submissions.push_back(persistence::submission_record{
+        self->state.room_id, m->user_id, s.code, s.language, now, key});
       auto row = member_row(self, *m);
       row.has_submitted = true;
-      ws.members.push_back(std::move(row));
-      evt::user_submitted e{m->user_id, m->username, now, std::move(s.code),
-                            std::move(s.language)};
-      auto to = c.conn;
-      persist(self, std::move(ws), to, "SUBMIT_CODE", [=] {
-        auto& st = self->state;
-        if (auto i = st.members.find(e.user_id); i != st.members.end())
-          i->second.has_submitted = true;
-        send_event(self, to, evt::submission_received{st.room_id, now});
-        to_host(self, e);
-      });
+      step.ws.members.push_back(std::move(row));
+      stage(self, step, audience::user, m->user_id,
+            evt::submission_received{self->state.room_id, now});
+      stage(self, step, audience::host, {},
+            evt::user_submitted{m->user_id, m->username, now, std::move(s.code),
+                                std::move(s.language)});
+      auto user_id = m->user_id;
+      commit(
+        self, std::move(step), c.conn, "SUBMIT_CODE",
+        [=] {
+          if (auto i = self->state.members.find(user_id);
+              i != self->state.members.end())
+            i->second.has_submitted = true;
+        },
+        [=] {
+          if (auto i = self->state.members.find(user_id);
+              i != self->state.members.end())
+            i->second.submission_keys.erase(key);
+        });
     },
     [=](caller& c, cmd::kick_user& k) {
       if (!require_host(self, c, "KICK_USER", "kick participants"))
@@ -699,38 +532,95 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
       auto now = now_ms();
       m.status = member_status::kicked;
       m.left_at = now;
-      auto target = m.conn;
-      m.conn = nullptr;
-      m.socket_id.clear();
-      persistence::write_set ws;
-      ws.members.push_back(member_row(self, m));
-      ws.kicks.push_back(
+      staged step;
+      step.ws.members.push_back(member_row(self, m));
+      step.ws.kicks.push_back(
         persistence::kick_record{self->state.room_id, m.user_id, k.reason, now});
-      evt::user_kicked e{m.user_id, m.username, k.reason};
-      persist(self, std::move(ws), c.conn, "KICK_USER", [=] {
-        send_event(self, target, evt::kicked{self->state.room_id, e.reason});
-        send_seat(self, target, seat_state::kicked, member_role::participant);
-        broadcast(self, e);
-      });
+      stage(self, step, audience::user, m.user_id,
+            evt::kicked{self->state.room_id, k.reason});
+      stage(self, step, audience::members, {},
+            evt::user_kicked{m.user_id, m.username, k.reason});
+      commit(self, std::move(step), c.conn, "KICK_USER",
+             [=, user_id = m.user_id] {
+               auto& mm = self->state.members[user_id];
+               send_seat(self, mm.conn, seat_state::kicked,
+                         member_role::participant);
+               mm.conn = nullptr;
+               mm.socket_id.clear();
+             });
+    },
+    [=](caller& c, cmd::resume& r) {
+      if (reject_if_ended(self, c, "RESUME"))
+        return;
+      auto& st = self->state;
+      auto i = st.members.find(c.user_id);
+      if (i == st.members.end()) {
+        send_error(self, c.conn, error_code::user_not_found,
+                   "you have no seat in this room", "RESUME");
+        return;
+      }
+      auto& m = i->second;
+      if (m.status == member_status::kicked) {
+        send_error(self, c.conn, error_code::kicked,
+                   "you were removed from this room and cannot rejoin",
+                   "RESUME");
+        return;
+      }
+      if (m.status == member_status::rejected) {
+        send_error(self, c.conn, error_code::forbidden,
+                   "the host declined your request to join", "RESUME");
+        return;
+      }
+      auto now = now_ms();
+      bool was_away = !m.conn || m.away_since != 0;
+      bool expired = m.away_since != 0
+                     && now - m.away_since > st.cfg.resume_grace.count();
+      rebind(self, m, c);
+      if (m.status == member_status::left) {
+        if (!m.was_approved) {
+          send_error(self, c.conn, error_code::not_in_room,
+                     "you left this room; join it again", "RESUME");
+          m.conn = nullptr;
+          return;
+        }
+        m.status = member_status::approved;
+        m.left_at = 0;
+        staged step;
+        step.ws.members.push_back(member_row(self, m));
+        commit(self, std::move(step), connection_actor{}, "RESUME", {});
+      }
+      if (expired)
+        resync(self, m, evt::resync_reason::grace_expired, was_away);
+      else if (r.last_seq > st.last_seq)
+        resync(self, m, evt::resync_reason::events_unavailable, was_away);
+      else
+        replay(self, m, r.last_seq, was_away);
     },
     [=](caller& c, closed_atom) {
       auto m = seat_of(self, c);
       if (!m)
         return;
       m->conn = nullptr;
+      m->replaying = false;
+      m->replay_buffer.clear();
+      m->away_since = now_ms();
       if (self->state.status == room_status::ended)
         return;
-      if (m->role == member_role::host
-          || m->status == member_status::approved) {
-        broadcast(self, evt::user_left{m->user_id, m->username,
-                                       evt::leave_reason::disconnected,
-                                       connected_count(self)});
-      }
+      if (m->role != member_role::host && m->status != member_status::approved)
+        return;
+      staged step;
+      stage(self, step, audience::members, {},
+            evt::user_left{m->user_id, m->username,
+                           evt::leave_reason::disconnected,
+                           connected_count(self)});
       if (m->role == member_role::participant
-          && m->status == member_status::approved
           && self->state.status == room_status::live)
-        record_violation(self, *m, protocol::violation_type::disconnect,
-                         "DISCONNECT");
+        // One DISCONNECT per absence: RESUME ends the absence, failed
+        // reconnects do not start new ones.
+        record_violation(self, std::move(step), *m,
+                         protocol::violation_type::disconnect, "DISCONNECT");
+      else
+        commit(self, std::move(step), connection_actor{}, "DISCONNECT", {});
     },
     [=](deadline_atom, std::uint64_t generation) {
       auto& st = self->state;
@@ -749,6 +639,116 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
     },
     [=](linger_atom) { self->quit(); },
   };
+}
+
+} // namespace
+
+room_actor::behavior_type room(self_ptr self, room_config cfg,
+                               store_actor store, std::string room_id,
+                               caller creator, cmd::create_room spec) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.store = std::move(store);
+  st.room_id = std::move(room_id);
+  st.roomname = std::move(spec.roomname);
+  st.question = std::move(spec.question);
+  st.max_guests = spec.max_guests;
+  st.duration = spec.duration;
+  st.is_public = spec.is_public;
+  st.host_id = creator.user_id;
+  st.created_at = now_ms();
+  member h;
+  h.user_id = creator.user_id;
+  h.username = creator.username;
+  h.socket_id = creator.socket_id;
+  h.conn = creator.conn;
+  h.role = member_role::host;
+  h.status = member_status::approved;
+  h.was_approved = true;
+  h.joined_at = st.created_at;
+  auto& hm = st.members.emplace(h.user_id, h).first->second;
+  spdlog::info("room {} is created by {}", st.room_id, h.user_id);
+  staged step;
+  step.ws.rooms.push_back(room_row(self));
+  stage(self, step, audience::host, {},
+        evt::room_created{st.room_id, st.roomname, resume_token(self, hm)});
+  commit(
+    self, std::move(step), creator.conn, "CREATE_ROOM",
+    [=] {
+      if (auto h = host(self))
+        send_seat(self, h->conn, seat_state::seated, member_role::host);
+    },
+    [=] { self->quit(); });
+  return behavior(self);
+}
+
+room_actor::behavior_type restored_room(self_ptr self, room_config cfg,
+                                        store_actor store,
+                                        persistence::room_snapshot snap) {
+  auto& st = self->state;
+  auto& r = snap.room;
+  st.cfg = std::move(cfg);
+  st.store = std::move(store);
+  st.room_id = r.room_id;
+  st.roomname = r.roomname;
+  st.question = r.question;
+  st.max_guests = r.max_guests;
+  st.duration = r.duration;
+  st.is_public = r.is_public;
+  st.host_id = r.host_id;
+  st.status = r.status == "LIVE" ? room_status::live : room_status::waiting;
+  st.created_at = r.created_at;
+  st.started_at = r.started_at;
+  st.ends_at = r.ends_at;
+  st.last_seq = snap.last_seq;
+  auto now = now_ms();
+  // Everyone starts away; no violation is recorded for our own restart.
+  member h;
+  h.user_id = r.host_id;
+  h.username = r.host_name;
+  h.role = member_role::host;
+  h.status = member_status::approved;
+  h.was_approved = true;
+  h.joined_at = r.created_at;
+  h.away_since = now;
+  st.members.emplace(h.user_id, std::move(h));
+  for (auto& row : snap.members) {
+    member m;
+    m.user_id = row.user_id;
+    m.username = row.username;
+    m.role = member_role::participant;
+    m.status = row.status == "APPROVED" ? member_status::approved
+               : row.status == "PENDING" ? member_status::pending
+               : row.status == "REJECTED" ? member_status::rejected
+               : row.status == "KICKED"   ? member_status::kicked
+                                          : member_status::left;
+    m.was_approved = row.joined_at != 0;
+    m.violations = row.violation_count;
+    m.has_submitted = row.has_submitted;
+    m.joined_at = row.joined_at;
+    m.left_at = row.left_at;
+    m.away_since = now;
+    st.members.emplace(m.user_id, std::move(m));
+  }
+  for (auto& p : snap.pending)
+    if (auto i = st.members.find(p.user_id); i != st.members.end())
+      i->second.requested_at = p.requested_at;
+  for (auto& k : snap.keys)
+    if (auto i = st.members.find(k.user_id); i != st.members.end()) {
+      if (k.kind == "SUBMISSION")
+        i->second.submission_keys.emplace(k.key, k.at);
+      else
+        i->second.violation_keys.insert(k.key);
+    }
+  spdlog::info("room {} is restored ({}, {} members, seq {})", st.room_id,
+               r.status, snap.members.size(), st.last_seq);
+  if (st.status == room_status::live) {
+    if (st.ends_at <= now)
+      end_room(self, evt::end_reason::time_up);
+    else
+      arm_deadline(self);
+  }
+  return behavior(self);
 }
 
 } // namespace proctord

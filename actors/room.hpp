@@ -13,9 +13,11 @@
 //
 //   ENDED rooms answer ROOM_ENDED for `room_config::linger`, then exit.
 //
-// Persist, then publish: every state change that the store keeps is sent to
-// the store first, and the events that show it (JOIN_REQUEST,
-// VIOLATION_DETECTED, SUBMISSION_RECEIVED ...) go out only once it committed.
+// Persist, then publish: every state change is staged into one write set
+// together with the durable events that show it, each numbered with the
+// room's sequence; the events go out only once the store has committed them,
+// in sequence order. The event log is what RESUME replays, after a dropped
+// connection or a restart.
 
 #include "actors/config.hpp"
 #include "actors/interfaces.hpp"
@@ -25,6 +27,10 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 namespace proctord {
 
@@ -46,6 +52,14 @@ struct member {
   std::string language;
   bool code_dirty = false;
   bool code_window_open = false;
+  /// When the connection dropped (or the server restarted); 0 while here.
+  protocol::millis away_since = 0;
+  /// A RESUME is replaying the log: live frames wait in the buffer.
+  bool replaying = false;
+  std::vector<std::pair<std::int64_t, protocol::frame>> replay_buffer;
+  /// Idempotency keys already used, with the submission time.
+  std::unordered_map<std::string, protocol::millis> submission_keys;
+  std::unordered_set<std::string> violation_keys;
 };
 
 struct room_state {
@@ -68,6 +82,8 @@ struct room_state {
   std::map<std::string, member> members;
   /// Bumped whenever the deadline changes, so a stale timer is ignored.
   std::uint64_t deadline_generation = 0;
+  /// The last sequence number given to a durable event.
+  std::int64_t last_seq = 0;
 };
 
 /// Spawned by the directory for CREATE_ROOM. The host is seated once the
@@ -77,5 +93,12 @@ room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
                                room_config cfg, store_actor store,
                                std::string room_id, caller host,
                                protocol::cmd::create_room spec);
+
+/// Spawned by the directory at start for every room the store holds that
+/// has not ended. Every member starts away; a live room keeps its absolute
+/// deadline (ending at once if it passed while the server was down).
+room_actor::behavior_type
+restored_room(room_actor::stateful_pointer<room_state> self, room_config cfg,
+              store_actor store, persistence::room_snapshot snap);
 
 } // namespace proctord

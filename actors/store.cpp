@@ -72,6 +72,32 @@ store(store_actor::stateful_pointer<store_state> self,
         return make_error(protocol::error_code::store_unavailable);
       }
     },
+    [=](snapshot_atom, const std::string& room_id)
+      -> caf::result<persistence::room_snapshot> {
+      try {
+        auto& db = *self->state.db;
+        // The caller has the room row already (from rooms_atom).
+        persistence::room_snapshot snap;
+        snap.members = db.load_members(room_id);
+        snap.pending = db.load_pending_join_attempts(room_id);
+        snap.keys = db.load_idempotency_keys(room_id);
+        snap.last_seq = db.last_seq(room_id);
+        return snap;
+      } catch (const std::exception& e) {
+        spdlog::error("store fails to load room {}: {}", room_id, e.what());
+        return make_error(protocol::error_code::store_unavailable);
+      }
+    },
+    [=](events_atom, const std::string& room_id, std::int64_t after,
+        std::uint64_t limit) -> caf::result<std::vector<persistence::event_record>> {
+      try {
+        return self->state.db->load_events(room_id, after, limit);
+      } catch (const std::exception& e) {
+        spdlog::error("store fails to load events of {}: {}", room_id,
+                      e.what());
+        return make_error(protocol::error_code::store_unavailable);
+      }
+    },
     [=](flush_atom) { flush(self); },
   };
 }

@@ -239,6 +239,11 @@ std::uint16_t server::start() {
   return port;
 }
 
+void server::stop_accepting() {
+  if (impl_->running)
+    impl_->lst->stop();
+}
+
 void server::stop(std::chrono::milliseconds grace) {
   if (!impl_->running)
     return;

@@ -127,6 +127,9 @@ public:
   /// Throws std::runtime_error when it cannot bind.
   std::uint16_t start();
 
+  /// Closes the listening socket; open sessions go on. Thread-safe.
+  void stop_accepting();
+
   /// Stops accepting, sends close frames (1001) to every session, waits up
   /// to `grace` for them to finish, then stops and joins the io threads.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds{5});

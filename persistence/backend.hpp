@@ -5,6 +5,7 @@
 
 #include "persistence/records.hpp"
 
+#include <cstddef>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -46,6 +47,16 @@ public:
   virtual std::vector<join_attempt_record>
   load_pending_join_attempts(const std::string& room_id) = 0;
   virtual bool room_exists(const std::string& room_id) = 0;
+
+  /// Events of a room with seq > after_seq, in seq order, at most `limit`.
+  virtual std::vector<event_record>
+  load_events(const std::string& room_id, std::int64_t after_seq,
+              std::size_t limit) = 0;
+  /// The highest seq stored for a room, 0 if none.
+  virtual std::int64_t last_seq(const std::string& room_id) = 0;
+  /// Every idempotency key used in a room (submissions and violations).
+  virtual std::vector<idempotency_record>
+  load_idempotency_keys(const std::string& room_id) = 0;
 };
 
 /// Opens (creating and migrating as needed) a SQLite database at `path` in

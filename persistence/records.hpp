@@ -44,6 +44,7 @@ struct violation_record {
   std::string type; // FULLSCREEN_EXIT | TAB_SWITCH | DISCONNECT
   millis timestamp = 0;
   std::int32_t violation_count = 0; // the user's count including this one
+  std::string idempotency_key;      // "" when the client sent none
 };
 
 struct submission_record {
@@ -52,6 +53,7 @@ struct submission_record {
   std::string code;
   std::string language;
   millis submitted_at = 0;
+  std::string idempotency_key; // "" when the client sent none
 };
 
 /// One row per JOIN_ROOM request, keyed by (room, user, requested_at);
@@ -72,6 +74,26 @@ struct kick_record {
   millis kicked_at = 0;
 };
 
+/// A durable room event as it was sent: the room's log, for replay after a
+/// reconnect or a restart. `audience` says who received it.
+struct event_record {
+  std::string room_id;
+  std::int64_t seq = 0;    // per room, from 1, strictly increasing
+  std::string audience;    // MEMBERS | HOST | USER | EVERYONE
+  std::string user_id;     // the recipient when audience is USER, else ""
+  std::string payload;     // the encoded frame, exactly as sent
+  millis created_at = 0;
+};
+
+/// A key a client attached to a submission or violation, with what it
+/// produced, so that a resend is recognised after a restart.
+struct idempotency_record {
+  std::string user_id;
+  std::string kind; // SUBMISSION | VIOLATION
+  std::string key;
+  millis at = 0;    // submittedAt / timestamp of the original
+};
+
 /// Everything one domain step writes; applied atomically (all or nothing).
 struct write_set {
   std::vector<room_record> rooms;
@@ -80,6 +102,7 @@ struct write_set {
   std::vector<submission_record> submissions;
   std::vector<join_attempt_record> join_attempts;
   std::vector<kick_record> kicks;
+  std::vector<event_record> events;
 };
 
 } // namespace proctord::persistence

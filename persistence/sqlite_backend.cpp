@@ -10,7 +10,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -66,15 +69,18 @@ public:
                            upsert_join_attempt_sql),
       insert_violation_(db_.get(), "insert violation",
                         "INSERT INTO violations (roomId, userId, type,"
-                        " timestamp, violationCount)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5)"),
+                        " timestamp, violationCount, idempotencyKey)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
       insert_submission_(db_.get(), "insert submission",
                          "INSERT INTO submissions (roomId, userId, code,"
-                         " language, submittedAt)"
-                         " VALUES (?1, ?2, ?3, ?4, ?5)"),
+                         " language, submittedAt, idempotencyKey)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
       insert_kick_(db_.get(), "insert kick event",
                    "INSERT INTO kick_events (roomId, userId, reason,"
                    " kickedAt) VALUES (?1, ?2, ?3, ?4)"),
+      insert_event_(db_.get(), "insert event",
+                    "INSERT INTO events (roomId, seq, audience, userId,"
+                    " payload, createdAt) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
       select_rooms_(db_.get(), "load rooms",
                     "SELECT roomId, hostId, hostName, roomname, maxGuests,"
                     " question, duration, isPublic, status, createdAt,"
@@ -89,7 +95,26 @@ public:
                       " WHERE roomId = ?1 AND status = 'PENDING'"
                       " ORDER BY requestedAt, id"),
       select_room_exists_(db_.get(), "room exists",
-                          "SELECT 1 FROM rooms WHERE roomId = ?1") {}
+                          "SELECT 1 FROM rooms WHERE roomId = ?1"),
+      select_events_(db_.get(), "load events",
+                     "SELECT roomId, seq, audience, userId, payload,"
+                     " createdAt FROM events WHERE roomId = ?1 AND seq > ?2"
+                     " ORDER BY seq LIMIT ?3"),
+      select_last_seq_(db_.get(), "last seq",
+                       "SELECT seq FROM events WHERE roomId = ?1"
+                       " ORDER BY seq DESC LIMIT 1"),
+      // Both scan the partial UNIQUE index (its WHERE is the query's), so
+      // they read only keyed rows, in (userId, key) order.
+      select_submission_keys_(db_.get(), "load submission idempotency keys",
+                              "SELECT userId, idempotencyKey, submittedAt"
+                              " FROM submissions WHERE roomId = ?1"
+                              " AND idempotencyKey IS NOT NULL"
+                              " ORDER BY userId, idempotencyKey"),
+      select_violation_keys_(db_.get(), "load violation idempotency keys",
+                             "SELECT userId, idempotencyKey, timestamp"
+                             " FROM violations WHERE roomId = ?1"
+                             " AND idempotencyKey IS NOT NULL"
+                             " ORDER BY userId, idempotencyKey") {}
 
   ~sqlite_backend() override { rollback(); }
 
@@ -121,6 +146,7 @@ public:
       for (const auto& v : ws.violations) write(v);
       for (const auto& s : ws.submissions) write(s);
       for (const auto& k : ws.kicks) write(k);
+      for (const auto& e : ws.events) write(e);
       stmt_use(release_).run();
     } catch (const std::exception& e) {
       if (undo_write_set()) throw;
@@ -196,7 +222,60 @@ public:
     return u.step();
   }
 
+  std::vector<event_record> load_events(const std::string& room_id,
+                                        std::int64_t after_seq,
+                                        std::size_t limit) override {
+    std::vector<event_record> out;
+    if (limit == 0) return out;
+    // SQLite's LIMIT is a signed 64-bit integer; larger means "all".
+    constexpr auto max_limit = static_cast<std::uint64_t>(
+      std::numeric_limits<std::int64_t>::max());
+    const auto n = static_cast<std::int64_t>(
+      std::min<std::uint64_t>(limit, max_limit));
+    stmt_use u(select_events_);
+    u.text(1, room_id).integer(2, after_seq).integer(3, n);
+    while (u.step()) {
+      event_record e;
+      e.room_id = u.column_text(0);
+      e.seq = u.column_int(1);
+      e.audience = u.column_text(2);
+      e.user_id = u.column_text(3); // NULL reads as ""
+      e.payload = u.column_text(4);
+      e.created_at = u.column_int(5);
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  std::int64_t last_seq(const std::string& room_id) override {
+    stmt_use u(select_last_seq_);
+    u.text(1, room_id);
+    return u.step() ? u.column_int(0) : 0;
+  }
+
+  std::vector<idempotency_record>
+  load_idempotency_keys(const std::string& room_id) override {
+    std::vector<idempotency_record> out;
+    read_keys(select_submission_keys_, room_id, "SUBMISSION", out);
+    read_keys(select_violation_keys_, room_id, "VIOLATION", out);
+    return out;
+  }
+
 private:
+  static void read_keys(statement& s, const std::string& room_id,
+                        const char* kind, std::vector<idempotency_record>& out) {
+    stmt_use u(s);
+    u.text(1, room_id);
+    while (u.step()) {
+      idempotency_record r;
+      r.user_id = u.column_text(0);
+      r.kind = kind;
+      r.key = u.column_text(1);
+      r.at = u.column_int(2);
+      out.push_back(std::move(r));
+    }
+  }
+
   void write(const room_record& r) {
     stmt_use(upsert_room_)
       .text(1, r.room_id)
@@ -246,6 +325,7 @@ private:
       .text(3, v.type)
       .time(4, v.timestamp)
       .integer(5, v.violation_count)
+      .text_or_null(6, v.idempotency_key)
       .run();
   }
 
@@ -256,6 +336,7 @@ private:
       .text(3, s.code)
       .text(4, s.language)
       .time(5, s.submitted_at)
+      .text_or_null(6, s.idempotency_key)
       .run();
   }
 
@@ -265,6 +346,17 @@ private:
       .text(2, k.user_id)
       .text(3, k.reason)
       .time(4, k.kicked_at)
+      .run();
+  }
+
+  void write(const event_record& e) {
+    stmt_use(insert_event_)
+      .text(1, e.room_id)
+      .integer(2, e.seq)
+      .text(3, e.audience)
+      .text_or_null(4, e.user_id) // the CHECK wants it set iff USER
+      .text(5, e.payload)
+      .time(6, e.created_at)
       .run();
   }
 
@@ -291,8 +383,11 @@ private:
   statement savepoint_, release_, rollback_to_;
   statement upsert_room_, upsert_member_, upsert_join_attempt_;
   statement insert_violation_, insert_submission_, insert_kick_;
+  statement insert_event_;
   statement select_rooms_, select_members_, select_pending_;
   statement select_room_exists_;
+  statement select_events_, select_last_seq_;
+  statement select_submission_keys_, select_violation_keys_;
 };
 
 } // namespace

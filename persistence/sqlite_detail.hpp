@@ -72,6 +72,14 @@ public:
     return *this;
   }
   stmt_use& flag(int i, bool v) { return integer(i, v ? 1 : 0); }
+  /// Optional text; "" ("none") is bound as NULL.
+  stmt_use& text_or_null(int i, const std::string& v) {
+    return v.empty() ? null(i) : text(i, v);
+  }
+  stmt_use& null(int i) {
+    check(sqlite3_bind_null(st_, i));
+    return *this;
+  }
   /// A time; 0 ("not set") is bound as NULL.
   stmt_use& time(int i, millis v) {
     check(v == 0 ? sqlite3_bind_null(st_, i) : sqlite3_bind_int64(st_, i, v));
@@ -120,5 +128,12 @@ void configure(sqlite3* db, sync_mode sync);
 
 /// Creates or migrates the schema to the latest user_version.
 void migrate(sqlite3* db);
+
+/// Migrates only up to schema version `target` (tests use it to build a
+/// database as an older release left it). Throws for an unknown version.
+void migrate(sqlite3* db, int target);
+
+/// The schema version this build creates (the number of migration steps).
+int latest_schema_version() noexcept;
 
 } // namespace proctord::persistence::sqlite_detail

@@ -92,6 +92,39 @@ CREATE TABLE kick_events (
 );
 CREATE INDEX kick_events_room ON kick_events (roomId);
 )sql",
+
+  // 2: idempotency keys and the room event log.
+  //
+  // idempotencyKey is NULL when the client sent none, so keyless rows never
+  // collide; a second row with the same (roomId, userId, key) in the same
+  // table violates the partial UNIQUE index and fails its write set. The key
+  // spaces of submissions and violations are separate. Rows of version 1
+  // get NULL.
+  //
+  // events is WITHOUT ROWID: its only key and its only access path is
+  // (roomId, seq), so the rows live in the primary-key b-tree itself (one
+  // b-tree per insert, no rowid lookup per row read). A duplicate seq in a
+  // room fails its write set. userId is set exactly when audience is USER.
+  R"sql(
+ALTER TABLE violations ADD COLUMN idempotencyKey TEXT;
+CREATE UNIQUE INDEX violations_idempotency
+  ON violations (roomId, userId, idempotencyKey)
+  WHERE idempotencyKey IS NOT NULL;
+ALTER TABLE submissions ADD COLUMN idempotencyKey TEXT;
+CREATE UNIQUE INDEX submissions_idempotency
+  ON submissions (roomId, userId, idempotencyKey)
+  WHERE idempotencyKey IS NOT NULL;
+CREATE TABLE events (
+  roomId    TEXT NOT NULL REFERENCES rooms (roomId),
+  seq       INTEGER NOT NULL CHECK (seq > 0),
+  audience  TEXT NOT NULL
+            CHECK (audience IN ('MEMBERS', 'HOST', 'USER', 'EVERYONE')),
+  userId    TEXT CHECK ((userId IS NOT NULL) = (audience = 'USER')),
+  payload   TEXT NOT NULL,
+  createdAt INTEGER,
+  PRIMARY KEY (roomId, seq)
+) WITHOUT ROWID;
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
@@ -139,9 +172,16 @@ void configure(sqlite3* db, sync_mode sync) {
     throw store_error("sqlite: foreign keys are not supported by this build");
 }
 
-/// Brings the schema to schema_version. Reads user_version inside the write
-/// transaction, so two processes opening a new file do not both migrate it.
-void migrate(sqlite3* db) {
+int latest_schema_version() noexcept { return schema_version; }
+
+void migrate(sqlite3* db) { migrate(db, schema_version); }
+
+/// Brings the schema to `target` (at most schema_version). Reads user_version
+/// inside the write transaction, so two processes opening a new file do not
+/// both migrate it. A database already at or past `target` is left as it is.
+void migrate(sqlite3* db, int target) {
+  if (target < 0 || target > schema_version)
+    throw store_error("sqlite: no schema version " + std::to_string(target));
   exec(db, "BEGIN IMMEDIATE", "begin migration");
   try {
     const auto current = query_int(db, "PRAGMA user_version");
@@ -150,11 +190,11 @@ void migrate(sqlite3* db) {
                         + std::to_string(current)
                         + " is newer than this build supports ("
                         + std::to_string(schema_version) + ")");
-    for (auto v = current; v < schema_version; ++v)
+    for (auto v = current; v < target; ++v)
       exec(db, migrations[v],
            ("migrate to schema version " + std::to_string(v + 1)).c_str());
-    if (current != schema_version)
-      exec(db, "PRAGMA user_version=" + std::to_string(schema_version),
+    if (current < target)
+      exec(db, "PRAGMA user_version=" + std::to_string(target),
            "set user_version");
     exec(db, "COMMIT", "commit migration");
   } catch (...) {

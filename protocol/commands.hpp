@@ -78,6 +78,7 @@ enum class signal : std::uint8_t {
 struct proctor_signal {
   std::string room_id;
   signal what = signal::fullscreen_exit;
+  std::string idempotency_key; // optional; a resend with it counts once
 };
 
 struct code_change {
@@ -90,6 +91,7 @@ struct submit_code {
   std::string room_id;
   std::string code;
   std::string language;
+  std::string idempotency_key; // optional; a resend with it is acked again
 };
 
 struct kick_user {
@@ -100,13 +102,21 @@ struct kick_user {
 
 struct heartbeat {};
 
+/// RESUME (proctord): take a seat back with a resume token, and get the
+/// durable events with seq > last_seq addressed to this user.
+struct resume {
+  std::string resume_token;
+  std::int64_t last_seq = 0;
+};
+
 } // namespace cmd
 
 using command
   = std::variant<cmd::create_room, cmd::join_room, cmd::approve_join,
                  cmd::start_room, cmd::leave_room, cmd::end_room,
                  cmd::get_room_status, cmd::proctor_signal, cmd::code_change,
-                 cmd::submit_code, cmd::kick_user, cmd::heartbeat>;
+                 cmd::submit_code, cmd::kick_user, cmd::heartbeat,
+                 cmd::resume>;
 
 /// The wire name of a command, e.g. "CREATE_ROOM" (for error envelopes).
 std::string_view type_name(const command& c) noexcept;
@@ -138,10 +148,12 @@ namespace evt {
 struct room_created {
   std::string room_id;
   std::string roomname;
+  std::string resume_token;
 };
 
 struct waiting_approval {
   std::string room_id;
+  std::string resume_token;
 };
 
 struct join_request {
@@ -161,6 +173,7 @@ struct join_approved {
   room_status status = room_status::waiting;
   millis started_at = 0; // 0: not started
   millis ends_at = 0;    // 0: not started
+  std::string resume_token;
 };
 
 struct join_rejected {
@@ -171,6 +184,7 @@ struct user_joined {
   std::string user_id;
   std::string username;
   std::int32_t connected_count = 0;
+  bool resumed = false; // back after a dropped connection
 };
 
 enum class leave_reason : std::uint8_t { left, disconnected };
@@ -281,6 +295,23 @@ struct heartbeat_ack {
   millis timestamp = 0;
 };
 
+/// The answer to a successful RESUME; the replayed events follow it.
+struct resumed {
+  std::string room_id;
+  member_role role = member_role::participant;
+  member_status status = member_status::approved;
+  std::int64_t last_seq = 0; // the room's latest seq
+  std::int32_t replayed = 0; // how many events follow
+};
+
+enum class resync_reason : std::uint8_t { grace_expired, events_unavailable };
+
+/// The answer to a RESUME that cannot replay: a full snapshot instead.
+struct resync_required {
+  resync_reason reason = resync_reason::grace_expired;
+  room_status_view snapshot;
+};
+
 struct error {
   error_code code = error_code::internal;
   std::string message;
@@ -296,6 +327,7 @@ using event
                  evt::room_status_view, evt::violation_detected,
                  evt::proctoring_update, evt::code_update,
                  evt::submission_received, evt::user_submitted, evt::kicked,
-                 evt::user_kicked, evt::heartbeat_ack, evt::error>;
+                 evt::user_kicked, evt::heartbeat_ack, evt::error,
+                 evt::resumed, evt::resync_required>;
 
 } // namespace proctord::protocol

@@ -22,6 +22,7 @@ using json = nlohmann::json;
 // Limits of protocol/README.md. "chars" are Unicode code points, "bytes" are
 // bytes of UTF-8.
 constexpr std::size_t max_id_bytes = 64;
+constexpr std::size_t max_token_bytes = 1024;
 constexpr std::size_t max_roomname_chars = 255;
 constexpr std::size_t max_question_bytes = 64 * 1024;
 constexpr std::size_t max_language_chars = 50;
@@ -138,6 +139,12 @@ public:
     return v->get<bool>();
   }
 
+  /// The optional idempotencyKey of SUBMIT_CODE and violations.
+  std::string idempotency_key() const {
+    return str("idempotencyKey", presence::optional, max_id_bytes, unit::bytes,
+               1);
+  }
+
   /// roomId where it may be omitted ("" = the connection's room).
   std::string room_id() const {
     return str("roomId", presence::optional, max_id_bytes, unit::bytes);
@@ -219,7 +226,7 @@ command parse_room_only(const fields& f) {
 template <cmd::signal S>
 command parse_signal(const fields& f) {
   // "userId" is ignored on purpose: the token says who is sending.
-  return cmd::proctor_signal{f.room_id(), S};
+  return cmd::proctor_signal{f.room_id(), S, f.idempotency_key()};
 }
 
 command parse_code_change(const fields& f) {
@@ -237,6 +244,7 @@ command parse_submit_code(const fields& f) {
   c.code = f.str("code", presence::required, unbounded, unit::bytes);
   c.language = f.str("language", presence::required, max_language_chars,
                      unit::chars, 1);
+  c.idempotency_key = f.idempotency_key();
   return c;
 }
 
@@ -251,6 +259,15 @@ command parse_kick_user(const fields& f) {
 
 command parse_heartbeat(const fields&) {
   return cmd::heartbeat{};
+}
+
+command parse_resume(const fields& f) {
+  cmd::resume c;
+  c.resume_token = f.str("resumeToken", presence::required, max_token_bytes,
+                         unit::bytes, 1);
+  c.last_seq = f.integer("lastSeq", 0, std::numeric_limits<std::int32_t>::max(),
+                         0);
+  return c;
 }
 
 struct entry {
@@ -274,6 +291,7 @@ constexpr entry parsers[] = {
   {"SUBMIT_CODE", parse_submit_code},
   {"KICK_USER", parse_kick_user},
   {"HEARTBEAT", parse_heartbeat},
+  {"RESUME", parse_resume},
 };
 
 decode_error fail(error_code code, std::string message,

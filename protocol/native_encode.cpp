@@ -23,7 +23,7 @@ std::string_view end_reason_name(evt::end_reason r) noexcept {
 }
 
 std::string_view signal_name(cmd::signal s) noexcept {
-  return type_name(command{cmd::proctor_signal{{}, s}});
+  return type_name(command{cmd::proctor_signal{{}, s, {}}});
 }
 
 /// The text that goes with a violation or a proctoring signal.
@@ -115,6 +115,8 @@ void write(json_writer& w, const evt::room_created& e) {
   w.field("roomId", e.room_id);
   w.field("roomname", e.roomname);
   w.field("message", "Room created successfully");
+  if (!e.resume_token.empty())
+    w.field("resumeToken", e.resume_token);
   w.end_object();
 }
 
@@ -122,6 +124,8 @@ void write(json_writer& w, const evt::waiting_approval& e) {
   w.field("type", "WAITING_APPROVAL");
   w.field("message", "Waiting for host approval to join the room");
   w.field("roomId", e.room_id);
+  if (!e.resume_token.empty())
+    w.field("resumeToken", e.resume_token);
 }
 
 void write(json_writer& w, const evt::join_request& e) {
@@ -146,6 +150,8 @@ void write(json_writer& w, const evt::join_approved& e) {
   w.field("status", to_string(e.status));
   w.time_or_null("startedAt", e.started_at);
   w.time_or_null("endsAt", e.ends_at);
+  if (!e.resume_token.empty())
+    w.field("resumeToken", e.resume_token);
   w.end_object();
 }
 
@@ -161,6 +167,8 @@ void write(json_writer& w, const evt::user_joined& e) {
   w.field("userId", e.user_id);
   w.field("username", e.username);
   w.field("connectedCount", e.connected_count);
+  if (e.resumed)
+    w.field("resumed", true);
   w.end_object();
 }
 
@@ -195,8 +203,7 @@ void write(json_writer& w, const evt::room_ended& e) {
   w.field("endedAt", e.ended_at);
 }
 
-void write(json_writer& w, const evt::room_status_view& e) {
-  w.field("type", "ROOM_STATUS");
+void write_status_data(json_writer& w, const evt::room_status_view& e) {
   w.begin_object("data");
   w.field("roomId", e.room_id);
   w.field("roomname", e.roomname);
@@ -228,6 +235,28 @@ void write(json_writer& w, const evt::room_status_view& e) {
   }
   w.end_array();
   w.end_object();
+}
+
+void write(json_writer& w, const evt::room_status_view& e) {
+  w.field("type", "ROOM_STATUS");
+  write_status_data(w, e);
+}
+
+void write(json_writer& w, const evt::resync_required& e) {
+  w.field("type", "RESYNC_REQUIRED");
+  w.field("reason", e.reason == evt::resync_reason::grace_expired
+                      ? "GRACE_EXPIRED"
+                      : "EVENTS_UNAVAILABLE");
+  write_status_data(w, e.snapshot);
+}
+
+void write(json_writer& w, const evt::resumed& e) {
+  w.field("type", "RESUMED");
+  w.field("roomId", e.room_id);
+  w.field("role", to_string(e.role));
+  w.field("status", to_string(e.status));
+  w.field("lastSeq", e.last_seq);
+  w.field("replayed", e.replayed);
 }
 
 void write(json_writer& w, const evt::violation_detected& e) {
@@ -325,6 +354,9 @@ std::size_t size_hint(const event& e) noexcept {
     return base + x->code.size() + x->code.size() / 8;
   if (auto* x = std::get_if<evt::room_status_view>(&e))
     return base + x->question.size() + 128 * x->participants.size();
+  if (auto* x = std::get_if<evt::resync_required>(&e))
+    return base + x->snapshot.question.size()
+           + 128 * x->snapshot.participants.size();
   if (auto* x = std::get_if<evt::join_approved>(&e))
     return base + x->question.size();
   return base;

@@ -310,4 +310,78 @@ std::string random_secret() {
   return out;
 }
 
+
+
+// -- resume tokens ------------------------------------------------------------
+//
+// "r1.<room b64url>.<user b64url>.<HMAC-SHA256 b64url>", the MAC over
+// "proctord-resume\n<room>\n<user>" with the server's secret. Opaque to
+// clients; bound to one user in one room; valid as long as the room lives.
+
+namespace {
+
+constexpr std::string_view resume_prefix = "r1.";
+
+std::string resume_signing_input(std::string_view room_id,
+                                 std::string_view user_id) {
+  std::string in{"proctord-resume\n"};
+  in.append(room_id).append("\n").append(user_id);
+  return in;
+}
+
+std::string b64url_of(std::string_view s) {
+  return b64url_encode(reinterpret_cast<const unsigned char*>(s.data()),
+                       s.size());
+}
+
+} // namespace
+
+std::string mint_resume_token(std::string_view room_id,
+                              std::string_view user_id,
+                              const token_config& cfg) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int mac_len = 0;
+  auto input = resume_signing_input(room_id, user_id);
+  HMAC(EVP_sha256(), cfg.secret.data(), static_cast<int>(cfg.secret.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+       mac.data(), &mac_len);
+  std::string token{resume_prefix};
+  token += b64url_of(room_id);
+  token += '.';
+  token += b64url_of(user_id);
+  token += '.';
+  token += b64url_encode(mac.data(), mac_len);
+  return token;
+}
+
+std::optional<resume_claims> verify_resume_token(std::string_view token,
+                                                 const token_config& cfg) {
+  try {
+    if (cfg.secret.empty() || token.size() > 1024
+        || token.substr(0, resume_prefix.size()) != resume_prefix)
+      return std::nullopt;
+    token.remove_prefix(resume_prefix.size());
+    auto dot1 = token.find('.');
+    if (dot1 == std::string_view::npos)
+      return std::nullopt;
+    auto dot2 = token.find('.', dot1 + 1);
+    if (dot2 == std::string_view::npos
+        || token.find('.', dot2 + 1) != std::string_view::npos)
+      return std::nullopt;
+    auto room_part = token.substr(0, dot1);
+    auto user_part = token.substr(dot1 + 1, dot2 - dot1 - 1);
+    auto mac_part = token.substr(dot2 + 1);
+    if (room_part.empty() || user_part.empty() || !is_b64url(room_part)
+        || !is_b64url(user_part) || !is_b64url(mac_part))
+      return std::nullopt;
+    resume_claims claims{b64url_decode(room_part), b64url_decode(user_part)};
+    if (!signature_matches(resume_signing_input(claims.room_id, claims.user_id),
+                           mac_part, cfg.secret))
+      return std::nullopt;
+    return claims;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 } // namespace proctord::protocol

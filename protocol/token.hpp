@@ -3,6 +3,7 @@
 // expired tokens and (when configured) wrong issuer or audience are rejected.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -37,6 +38,21 @@ verify_result verify_token(std::string_view token, const token_config& cfg);
 /// when configured.
 std::string mint_token(const identity& who, const token_config& cfg,
                        std::chrono::seconds ttl = std::chrono::hours{24});
+
+/// What a resume token says: this user's seat in this room.
+struct resume_claims {
+  std::string room_id;
+  std::string user_id;
+};
+
+/// A resume token for `user_id` in `room_id`, signed with the secret.
+std::string mint_resume_token(std::string_view room_id,
+                              std::string_view user_id, const token_config& cfg);
+
+/// The claims of a resume token minted with the same secret, or nullopt.
+/// Never throws.
+std::optional<resume_claims> verify_resume_token(std::string_view token,
+                                                 const token_config& cfg);
 
 /// A fresh random secret: 32 bytes from the OS, hex-encoded.
 std::string random_secret();

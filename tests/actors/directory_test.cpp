@@ -23,8 +23,10 @@ struct lookup_result {
 struct directory_fixture : actor_fixture {
   directory_actor dir;
 
-  void start_directory(std::vector<persistence::room_record> known = {}) {
-    dir = sys.spawn(directory, room_cfg, store_, std::move(known));
+  void start_directory(std::vector<std::string> ended = {},
+                       std::vector<persistence::room_snapshot> restore = {}) {
+    dir = sys.spawn(directory, room_cfg, store_, std::move(ended),
+                    std::move(restore));
     remember(dir);
   }
 
@@ -88,16 +90,15 @@ TEST_CASE_METHOD(directory_fixture,
 
 TEST_CASE_METHOD(directory_fixture,
                  "directory: an ended room's id answers ROOM_ENDED once the "
-                 "room is gone",
+                 "room is gone; a restored room is found",
                  "[directory]") {
   room_cfg.linger = 30s;
-  start_directory({known_room("OLD001", "ENDED"), known_room("OLD002", "LIVE")});
+  persistence::room_snapshot live;
+  live.room = known_room("OLD002", "WAITING");
+  start_directory({"OLD001"}, {live});
   CHECK(ask(lookup_atom::value, std::string{"OLD001"})->code
         == protocol::error_code::room_ended);
-  // TODO(issue 3) in actors/directory.cpp: rooms the store holds but this
-  // process did not load are not found.
-  CHECK(ask(lookup_atom::value, std::string{"OLD002"})->code
-        == protocol::error_code::room_not_found);
+  CHECK(ask(lookup_atom::value, std::string{"OLD002"})->room);
 
   auto host = connect("h1");
   auto created = ask(host.who, room_spec());

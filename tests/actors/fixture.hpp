@@ -335,13 +335,13 @@ public:
   cmd::leave_room leave() const { return cmd::leave_room{room_id}; }
   cmd::get_room_status status() const { return cmd::get_room_status{room_id}; }
   cmd::proctor_signal signal(cmd::signal what) const {
-    return cmd::proctor_signal{room_id, what};
+    return cmd::proctor_signal{room_id, what, {}};
   }
   cmd::code_change code(std::string code) const {
     return cmd::code_change{room_id, std::move(code), "python"};
   }
   cmd::submit_code submit(std::string code) const {
-    return cmd::submit_code{room_id, std::move(code), "python"};
+    return cmd::submit_code{room_id, std::move(code), "python", {}};
   }
   cmd::kick_user kick(const user& u, std::string reason = "cheating") const {
     return cmd::kick_user{room_id, u.id(), std::move(reason)};

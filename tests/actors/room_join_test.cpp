@@ -330,7 +330,7 @@ TEST_CASE_METHOD(actor_fixture,
 
   auto back = connect("h1", "Hannah");
   send(r, back, join());
-  CHECK(back->types() == strings{"JOIN_APPROVED", "JOIN_REQUEST", "USER_JOINED"});
+  CHECK(back->types() == strings{"JOIN_APPROVED", "USER_JOINED", "JOIN_REQUEST"});
   CHECK(back->one("JOIN_APPROVED")["data"]["role"] == "host");
   CHECK(back->one("JOIN_REQUEST")["data"]["userId"] == "p2");
   CHECK(back->one("USER_JOINED")["data"]["connectedCount"] == 2);

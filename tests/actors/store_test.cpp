@@ -140,7 +140,7 @@ TEST_CASE_METHOD(store_fixture,
   // A violation for a room that does not exist breaks a foreign key.
   persistence::write_set bad;
   bad.violations.push_back(
-    persistence::violation_record{"NOROOM", "u99", "TAB_SWITCH", 1, 1});
+    persistence::violation_record{"NOROOM", "u99", "TAB_SWITCH", 1, 1, ""});
   // Atomic: this write set's member row must not be written either.
   bad.members.push_back(member_write("R00001", "u99").members.front());
   auto refused = request(bad, "u99");

@@ -10,11 +10,11 @@
 using namespace proctord::persistence;
 using namespace proctord::persistence::test;
 
-TEST_CASE("open creates the schema at user_version 1") {
+TEST_CASE("open creates the schema at user_version 2") {
   temp_db file;
   auto db = open_sqlite(file.path());
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 1);
+  CHECK(c.integer("PRAGMA user_version") == 2);
   CHECK(columns_of(c, "rooms")
         == "roomId,hostId,hostName,roomname,maxGuests,question,duration,"
            "isPublic,status,createdAt,startedAt,endsAt,endedAt");
@@ -22,12 +22,14 @@ TEST_CASE("open creates the schema at user_version 1") {
         == "id,roomId,userId,username,status,violationCount,hasSubmitted,"
            "joinedAt,leftAt");
   CHECK(columns_of(c, "violations")
-        == "id,roomId,userId,type,timestamp,violationCount");
+        == "id,roomId,userId,type,timestamp,violationCount,idempotencyKey");
   CHECK(columns_of(c, "submissions")
-        == "id,roomId,userId,code,language,submittedAt");
+        == "id,roomId,userId,code,language,submittedAt,idempotencyKey");
   CHECK(columns_of(c, "join_attempts")
         == "id,roomId,userId,username,status,requestedAt,decidedAt");
   CHECK(columns_of(c, "kick_events") == "id,roomId,userId,reason,kickedAt");
+  CHECK(columns_of(c, "events")
+        == "roomId,seq,audience,userId,payload,createdAt");
   CHECK(db->load_rooms().empty());
 }
 
@@ -56,7 +58,7 @@ TEST_CASE("reopening an existing database is idempotent and keeps its data") {
     CHECK(db->load_members("r1").size() == 1);
   }
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 1);
+  CHECK(c.integer("PRAGMA user_version") == 2);
 }
 
 TEST_CASE("the sync mode sets PRAGMA synchronous on the store's connection") {

@@ -98,11 +98,11 @@ TEST_CASE("violations, submissions and kicks are stored once committed") {
   write_set ws;
   ws.rooms.push_back(make_room("r"));
   ws.members.push_back(make_member("r", "u"));
-  ws.violations.push_back({"r", "u", "TAB_SWITCH", 1'700'000'000'001, 1});
-  ws.violations.push_back({"r", "u", "FULLSCREEN_EXIT", 0, 2});
+  ws.violations.push_back({"r", "u", "TAB_SWITCH", 1'700'000'000'001, 1, ""});
+  ws.violations.push_back({"r", "u", "FULLSCREEN_EXIT", 0, 2, ""});
   for (int i = 0; i < 3; ++i)
     ws.submissions.push_back(
-      {"r", "u", "print(" + std::to_string(i) + ")", "python", 42 + i});
+      {"r", "u", "print(" + std::to_string(i) + ")", "python", 42 + i, ""});
   ws.kicks.push_back({"r", "u", "too many violations", 1'700'000'000'009});
 
   db->begin();
@@ -131,14 +131,14 @@ TEST_CASE("a failing write set leaves no rows and the rest of the batch commits"
   write_set first;
   first.rooms.push_back(make_room("A"));
   first.members.push_back(make_member("A", "host-A"));
-  first.submissions.push_back({"A", "host-A", "one", "c", 1});
+  first.submissions.push_back({"A", "host-A", "one", "c", 1, ""});
 
   write_set bad;
   bad.members.push_back(make_member("A", "mid"));
-  bad.submissions.push_back({"A", "mid", "partial", "c", 2});
+  bad.submissions.push_back({"A", "mid", "partial", "c", 2, ""});
   std::string expected;
   SECTION("foreign key: a violation in a room that does not exist") {
-    bad.violations.push_back({"no-such-room", "mid", "TAB_SWITCH", 3, 1});
+    bad.violations.push_back({"no-such-room", "mid", "TAB_SWITCH", 3, 1, ""});
     expected = "FOREIGN KEY";
   }
   SECTION("check: a member status outside the enum") {
@@ -149,7 +149,7 @@ TEST_CASE("a failing write set leaves no rows and the rest of the batch commits"
 
   write_set last;
   last.rooms.push_back(make_room("C"));
-  last.submissions.push_back({"A", "host-A", "three", "c", 4});
+  last.submissions.push_back({"A", "host-A", "three", "c", 4, ""});
 
   db->begin();
   db->apply(first);
@@ -178,7 +178,7 @@ TEST_CASE("rollback discards the batch and the store stays usable") {
   auto db = open_sqlite(file.path());
   write_set ws;
   ws.rooms.push_back(make_room("r"));
-  ws.submissions.push_back({"r", "u", "x", "c", 1});
+  ws.submissions.push_back({"r", "u", "x", "c", 1, ""});
   db->begin();
   db->apply(ws);
   CHECK(db->room_exists("r")); // the transaction sees its own writes
@@ -273,7 +273,7 @@ TEST_CASE("thousands of write sets commit in one transaction") {
   for (int i = 0; i < 5000; ++i) {
     write_set ws;
     ws.submissions.push_back({"r", "u" + std::to_string(i % 50),
-                              std::string(200, 'c'), "cpp", 1 + i});
+                              std::string(200, 'c'), "cpp", 1 + i, ""});
     ws.members.push_back(make_member("r", "u" + std::to_string(i % 50)));
     db->apply(ws);
   }

@@ -22,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <sys/stat.h>
+#include <thread>
 
 namespace {
 
@@ -114,21 +115,42 @@ int run(server_options& opts) {
   auto store_hdl = sys.spawn<caf::detached>(store, db);
   db.reset();
 
-  std::vector<persistence::room_record> known;
+  // Rooms that had not ended come back with their members, requests,
+  // counters and event log; ended ones only reserve their ids.
+  std::vector<std::string> ended;
+  std::vector<persistence::room_snapshot> restore;
   {
     caf::scoped_actor self{sys};
     bool ok = true;
+    std::vector<persistence::room_record> rooms;
     self->request(store_hdl, caf::infinite, rooms_atom::value)
-      .receive([&](std::vector<persistence::room_record>& rooms) {
-        known = std::move(rooms);
-      },
+      .receive([&](std::vector<persistence::room_record>& xs) { rooms = std::move(xs); },
                [&](caf::error&) { ok = false; });
+    for (auto& r : rooms) {
+      if (!ok)
+        break;
+      if (r.status == "ENDED") {
+        ended.push_back(r.room_id);
+        continue;
+      }
+      self->request(store_hdl, caf::infinite, snapshot_atom::value, r.room_id)
+        .receive(
+          [&](persistence::room_snapshot& snap) {
+            snap.room = std::move(r);
+            restore.push_back(std::move(snap));
+          },
+          [&](caf::error&) { ok = false; });
+    }
     if (!ok) {
       spdlog::error("proctord cannot read the rooms from the store");
       return 1;
     }
   }
-  auto dir = sys.spawn(directory, opts.rooms, store_hdl, std::move(known));
+  if (!restore.empty())
+    spdlog::info("proctord restores {} rooms", restore.size());
+  opts.rooms.tokens = opts.gateway.tokens;
+  auto dir = sys.spawn(directory, opts.rooms, store_hdl, std::move(ended),
+                       std::move(restore));
 
   std::unique_ptr<net::server> srv;
   auto gw = std::make_shared<gateway>(sys, dir, opts.gateway,
@@ -151,7 +173,22 @@ int run(server_options& opts) {
   sigwait(&signals, &sig);
   spdlog::info("proctord shuts down ({})", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
+  // In-flight work finishes and is acknowledged before the sessions close:
+  // new frames get a retryable error, and an empty write set's commit
+  // means everything the store was asked to write before it is on disk.
+  srv->stop_accepting();
   gw->drain();
+  {
+    caf::scoped_actor self{sys};
+    self->request(store_hdl, std::chrono::seconds{5}, persistence::write_set{})
+      .receive([](committed_atom) {},
+               [](caf::error& err) {
+                 spdlog::warn("proctord cannot flush the store: {}",
+                              caf::to_string(err));
+               });
+  }
+  // Give the rooms a moment to hand the acknowledgements to the sockets.
+  std::this_thread::sleep_for(std::chrono::milliseconds{200});
   srv->stop(std::chrono::seconds{5});
   srv.reset(); // sessions still open are destroyed here and tell their actors
   {

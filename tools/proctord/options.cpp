@@ -115,6 +115,12 @@ std::map<std::string, option> table(server_options& o) {
                                       = std::chrono::milliseconds{to_int(
                                         "code-change-interval-ms", v, 0, 60000)};
                                   }};
+  t["resume-grace"] = {"RESUME_GRACE",
+                       "seconds after a drop during which RESUME replays",
+                       [&o](const std::string& v) {
+                         o.rooms.resume_grace = std::chrono::seconds{
+                           to_int("resume-grace", v, 0, 86400)};
+                       }};
   t["room-linger"] = {"ROOM_LINGER",
                       "seconds an ended room answers ROOM_ENDED before it exits",
                       [&o](const std::string& v) {

@@ -190,9 +190,11 @@ void replay(self_ptr self, member& m, std::int64_t last_seq, bool was_away) {
           if (addressed_to(mm, e.audience, e.user_id))
             mine.push_back(&e);
         auto last_replayed = events.empty() ? last_seq : events.back().seq;
+        // lastSeq is what the replay covers: the log as committed when it
+        // was read. Anything newer (committed later) has a greater seq.
         send_event(self, mm.conn,
                    evt::resumed{self->state.room_id, mm.role, mm.status,
-                                self->state.last_seq,
+                                last_replayed,
                                 static_cast<std::int32_t>(mine.size())});
         for (auto e : mine)
           send_frame(self, mm.conn,

@@ -300,7 +300,7 @@ struct resumed {
   std::string room_id;
   member_role role = member_role::participant;
   member_status status = member_status::approved;
-  std::int64_t last_seq = 0; // the room's latest seq
+  std::int64_t last_seq = 0; // what the replay covers; later events are newer
   std::int32_t replayed = 0; // how many events follow
 };
 

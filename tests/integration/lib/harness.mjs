@@ -8,18 +8,22 @@
 // the server's log. Nothing here sleeps to make an assertion about timing.
 //
 // The pieces live beside this file, one per role (server, client, tokens,
-// db, shapes); tests import everything from here.
+// db, shapes, resume); tests import everything from here.
 
 import { randomBytes } from 'node:crypto';
 import { QUIET_MS } from './client.mjs';
 
-export { Client, DEFAULT_TIMEOUT_MS, QUIET_MS, expectHandshakeRefused } from './client.mjs';
+export { Client, DEFAULT_TIMEOUT_MS, QUIET_MS, expectHandshakeRefused, brief } from './client.mjs';
 export { startServer, Server, proctordBin, proctorctlBin } from './server.mjs';
 export {
   token, badTokens, decodeToken, verifyHs256, randomSecret, b64url,
 } from './tokens.mjs';
 export { sql, q, sqlBool } from './db.mjs';
 export { is, expectShape } from './shapes.mjs';
+export {
+  DURABLE_TYPES, resumeTokenOf, seqsOf, lastSeqOf, assertStrictlyIncreasing, assertSeqOnDurable,
+  resume, eventLog, addressedTo, approvedSeqOf, badResumeTokens,
+} from './resume.mjs';
 
 /// Waits `ms`: a window for late or unwanted messages to show up before a
 /// test looks at everything received. Never used to assert how long

@@ -40,21 +40,25 @@ export const proctordBin = () => requireBin('PROCTORD_BIN');
 export const proctorctlBin = () => requireBin('PROCTORCTL_BIN');
 
 /// Starts proctord on 127.0.0.1 with an OS-chosen port and a temporary
-/// database. opts: args (extra command-line arguments), secret, env.
+/// database. opts: args (extra command-line arguments), secret, env, dir (an
+/// existing directory whose test.db to reuse: see Server.restart()).
 /// Resolves once the server logged its port and /health answered 200.
 export async function startServer(opts = {}) {
   const bin = proctordBin();
-  const dir = await mkdtemp(path.join(tmpdir(), 'proctord-it-'));
+  const dir = opts.dir ?? await mkdtemp(path.join(tmpdir(), 'proctord-it-'));
   const db = path.join(dir, 'test.db');
   const secret = opts.secret ?? randomSecret();
+  const extraArgs = opts.args ?? [];
   const args = ['--port', '0', '--bind', '127.0.0.1', '--db', db,
-    '--jwt-secret', secret, ...(opts.args ?? [])];
+    '--jwt-secret', secret, ...extraArgs];
   const child = spawn(bin, args, {
     cwd: dir,
     env: { ...process.env, ...(opts.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const server = new Server({ child, dir, db, secret, args });
+  server.options = { args: extraArgs, env: opts.env };
+  server.generation = opts.generation ?? 1;
   liveServers.add(server);
   try {
     server.port = await server._waitForPort();
@@ -65,7 +69,7 @@ export async function startServer(opts = {}) {
       throw new Error(`GET /health answered ${res.status}: ${res.body}`);
     }
   } catch (err) {
-    await server.kill();
+    await server.kill({ keepFiles: opts.dir !== undefined });
     err.message += `\n--- proctord ${args.join(' ')}\n${server.logTail(40)}`;
     throw err;
   }
@@ -81,7 +85,10 @@ export class Server {
     this.log = '';
     this.clients = new Set();
     this.exited = new Promise((resolve) => {
-      child.on('exit', (code, signal) => resolve({ code, signal }));
+      child.on('exit', (code, signal) => {
+        this.exitedAt = Date.now();
+        resolve({ code, signal });
+      });
       child.on('error', (err) => {
         this.log += `\n[harness] spawn failed: ${err.message}\n`;
         resolve({ code: null, signal: null, error: err });
@@ -152,8 +159,10 @@ export class Server {
   }
 
   /// SIGTERM, wait for exit (SIGKILL after 10 s), close what is left,
-  /// delete the temporary directory. Resolves {code, signal}.
-  async stop() {
+  /// delete the temporary directory (kept with {keepFiles: true}, for a
+  /// restart). Resolves {code, signal, ms} (ms: from the signal to the exit).
+  async stop({ keepFiles = false } = {}) {
+    this.signalledAt ??= Date.now();
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
     }
@@ -170,27 +179,43 @@ export class Server {
       this.child.kill('SIGKILL');
       outcome = { ...(await this.exited), timedOut: true };
     }
-    await this._cleanup();
+    outcome = { ...outcome, ms: this.exitedAt - this.signalledAt };
+    await this._cleanup({ keepFiles });
     return outcome;
   }
 
-  /// SIGKILL (no graceful shutdown), then clean up.
-  async kill() {
+  /// SIGKILL (no graceful shutdown: a crash), then clean up; the database
+  /// stays with {keepFiles: true}.
+  async kill({ keepFiles = false } = {}) {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGKILL');
     }
     const outcome = await this.exited;
-    await this._cleanup();
+    await this._cleanup({ keepFiles });
     return outcome;
   }
 
-  async _cleanup() {
+  /// A new proctord on the same database and secret (and, unless opts.args
+  /// says otherwise, the same options), after stop({keepFiles: true}) or
+  /// kill({keepFiles: true}). The port changes; clients connect to the
+  /// returned server. Its stop() deletes the directory as usual.
+  async restart(opts = {}) {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      throw new Error('restart(): this proctord is still running; stop or kill it first');
+    }
+    return startServer({
+      dir: this.dir, secret: this.secret, args: opts.args ?? this.options.args,
+      env: opts.env ?? this.options.env, generation: this.generation + 1,
+    });
+  }
+
+  async _cleanup({ keepFiles = false } = {}) {
     for (const c of this.clients) c.terminate();
     // A grandchild holding our pipes must not keep the test process alive.
     this.child.stdout.destroy();
     this.child.stderr.destroy();
     liveServers.delete(this);
-    await rm(this.dir, { recursive: true, force: true });
+    if (!keepFiles) await rm(this.dir, { recursive: true, force: true });
   }
 
   /// For an after() hook: stops the server and fails, with the log tail, if it

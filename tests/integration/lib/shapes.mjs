@@ -14,6 +14,7 @@ export const is = {
   number: pred('a number', (v) => typeof v === 'number' && Number.isFinite(v)),
   bool: pred('a boolean', (v) => typeof v === 'boolean'),
   array: pred('an array', (v) => Array.isArray(v)),
+  object: pred('an object', (v) => v !== null && typeof v === 'object' && !Array.isArray(v)),
   // Milliseconds since the epoch, from this machine's clock give or take a
   // minute (the server runs on the same machine).
   recentMillis: pred('a time in ms since the epoch, close to now', (v) =>

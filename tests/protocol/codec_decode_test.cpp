@@ -448,3 +448,41 @@ TEST_CASE("decode survives arbitrary bytes") {
   }
   CHECK(decoded < 6000);
 }
+
+TEST_CASE("RESUME and idempotency keys") {
+  auto r = decode_as<cmd::resume>(
+    R"({"type":"RESUME","resumeToken":"r1.a.b.c","lastSeq":41})");
+  CHECK(r.resume_token == "r1.a.b.c");
+  CHECK(r.last_seq == 41);
+  CHECK(decode_as<cmd::resume>(R"({"type":"RESUME","resumeToken":"t"})")
+          .last_seq
+        == 0);
+  CHECK(decode_error_of(R"({"type":"RESUME"})").code
+        == error_code::invalid_field);
+  CHECK(decode_error_of(R"({"type":"RESUME","resumeToken":"t","lastSeq":-1})")
+          .code
+        == error_code::invalid_field);
+  CHECK(decode_error_of(R"({"type":"RESUME","resumeToken":"t","lastSeq":"4"})")
+          .code
+        == error_code::invalid_field);
+
+  auto s = decode_as<cmd::submit_code>(
+    R"({"type":"SUBMIT_CODE","code":"x","language":"c","idempotencyKey":"k-1"})");
+  CHECK(s.idempotency_key == "k-1");
+  auto v = decode_as<cmd::proctor_signal>(
+    R"({"type":"TAB_BLUR","idempotencyKey":"v-9"})");
+  CHECK(v.idempotency_key == "v-9");
+  CHECK(decode_as<cmd::proctor_signal>(R"({"type":"TAB_BLUR"})")
+          .idempotency_key.empty());
+  // Keys are ids: 1 to 64 bytes, strings only.
+  CHECK(decode_error_of(
+          R"({"type":"SUBMIT_CODE","code":"x","language":"c","idempotencyKey":""})")
+          .code
+        == error_code::invalid_field);
+  CHECK(decode_error_of(R"({"type":"TAB_BLUR","idempotencyKey":)"
+                        + std::string{"\""} + std::string(65, 'k') + "\"}")
+          .code
+        == error_code::invalid_field);
+  CHECK(decode_error_of(R"({"type":"FULLSCREEN_EXIT","idempotencyKey":7})").code
+        == error_code::invalid_field);
+}

@@ -58,16 +58,17 @@ TEST_CASE("type_name gives the wire name of each command") {
   CHECK(type_name(cmd::end_room{}) == "END_ROOM");
   CHECK(type_name(cmd::get_room_status{}) == "GET_ROOM_STATUS");
   using cmd::signal;
-  CHECK(type_name(cmd::proctor_signal{"", signal::fullscreen_exit})
+  CHECK(type_name(cmd::proctor_signal{"", signal::fullscreen_exit, {}})
         == "FULLSCREEN_EXIT");
-  CHECK(type_name(cmd::proctor_signal{"", signal::fullscreen_enter})
+  CHECK(type_name(cmd::proctor_signal{"", signal::fullscreen_enter, {}})
         == "FULLSCREEN_ENTER");
-  CHECK(type_name(cmd::proctor_signal{"", signal::tab_blur}) == "TAB_BLUR");
-  CHECK(type_name(cmd::proctor_signal{"", signal::tab_focus}) == "TAB_FOCUS");
+  CHECK(type_name(cmd::proctor_signal{"", signal::tab_blur, {}}) == "TAB_BLUR");
+  CHECK(type_name(cmd::proctor_signal{"", signal::tab_focus, {}}) == "TAB_FOCUS");
   CHECK(type_name(cmd::code_change{}) == "CODE_CHANGE");
   CHECK(type_name(cmd::submit_code{}) == "SUBMIT_CODE");
   CHECK(type_name(cmd::kick_user{}) == "KICK_USER");
   CHECK(type_name(cmd::heartbeat{}) == "HEARTBEAT");
+  CHECK(type_name(cmd::resume{}) == "RESUME");
 }
 
 TEST_CASE("enum values have their wire names") {

@@ -232,3 +232,26 @@ TEST_CASE("random_secret gives 32 fresh random bytes in hex") {
   CHECK(accepted(mint_token({"u", "U", ""}, c), c).user_id == "u");
   rejected(mint_token({"u", "U", ""}, c), token_config{b, "", ""});
 }
+
+TEST_CASE("resume tokens are bound to one user in one room") {
+  auto t = mint_resume_token("A7x9K2", "user456", cfg);
+  auto claims = verify_resume_token(t, cfg);
+  REQUIRE(claims);
+  CHECK(claims->room_id == "A7x9K2");
+  CHECK(claims->user_id == "user456");
+  // Another secret, another user's or room's id under the same MAC, and
+  // broken shapes are all refused.
+  CHECK_FALSE(verify_resume_token(t, token_config{"other-secret", "", ""}));
+  auto other = mint_resume_token("A7x9K2", "user789", cfg);
+  auto mac = t.substr(t.rfind('.'));
+  auto forged = other.substr(0, other.rfind('.')) + mac;
+  CHECK_FALSE(verify_resume_token(forged, cfg));
+  CHECK_FALSE(verify_resume_token(t.substr(0, t.size() - 1), cfg));
+  CHECK_FALSE(verify_resume_token("", cfg));
+  CHECK_FALSE(verify_resume_token("r1...", cfg));
+  CHECK_FALSE(verify_resume_token(t + ".x", cfg));
+  CHECK_FALSE(verify_resume_token(t, token_config{}));
+  // A JWT is not a resume token, and a resume token is not a JWT.
+  CHECK_FALSE(verify_resume_token(mint_token({"user456", "J", ""}, cfg), cfg));
+  CHECK(std::holds_alternative<token_rejection>(verify_token(t, cfg)));
+}

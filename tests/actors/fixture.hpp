@@ -13,6 +13,7 @@
 #include "actors/store.hpp"
 #include "persistence/backend.hpp"
 #include "protocol/native_codec.hpp"
+#include "tests/sqlite_support.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -44,72 +45,10 @@ namespace cmd = protocol::cmd;
 
 // -- files and the database ---------------------------------------------------
 
-/// A unique path under $PROCTORD_TEST_TMP (or the system's temp directory);
-/// the file and its SQLite companions are removed at the end of the test.
-class temp_file {
-public:
-  explicit temp_file(std::string_view prefix) {
-    namespace fs = std::filesystem;
-    const char* env = std::getenv("PROCTORD_TEST_TMP");
-    const fs::path dir = env && *env ? fs::path(env) : fs::temp_directory_path();
-    fs::create_directories(dir);
-    static unsigned counter = 0;
-    path_ = (dir
-             / (std::string{prefix} + "-" + std::to_string(::getpid()) + "-"
-                + std::to_string(++counter) + "-"
-                + std::to_string(std::random_device{}()) + ".db"))
-              .string();
-  }
-  ~temp_file() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-      std::filesystem::remove(path_ + suffix, ec);
-  }
-  temp_file(const temp_file&) = delete;
-  temp_file& operator=(const temp_file&) = delete;
-
-  const std::string& path() const { return path_; }
-
-private:
-  std::string path_;
-};
-
 /// A second connection to the store's file: sees only what was committed.
-class db_probe {
+class db_probe : public sqlite_probe {
 public:
-  explicit db_probe(const std::string& path) {
-    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr)
-            == SQLITE_OK);
-  }
-  ~db_probe() { sqlite3_close_v2(db_); }
-  db_probe(const db_probe&) = delete;
-  db_probe& operator=(const db_probe&) = delete;
-
-  void exec(const std::string& sql) {
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-    const std::string msg = err ? err : "";
-    sqlite3_free(err);
-    INFO(sql << ": " << msg);
-    REQUIRE(rc == SQLITE_OK);
-  }
-
-  /// The first column of every row, as text ("NULL" for NULL).
-  std::vector<std::string> column(const std::string& sql) {
-    sqlite3_stmt* st = nullptr;
-    INFO(sql);
-    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr)
-            == SQLITE_OK);
-    std::vector<std::string> out;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      const auto* t = sqlite3_column_text(st, 0);
-      out.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-    }
-    sqlite3_finalize(st);
-    REQUIRE(rc == SQLITE_DONE);
-    return out;
-  }
+  using sqlite_probe::sqlite_probe;
 
   /// The single value `sql` selects, or "" when it selects no row.
   std::string text(const std::string& sql) {
@@ -121,9 +60,6 @@ public:
   long long count(const std::string& sql) {
     return std::stoll(text("SELECT COUNT(*) FROM (" + sql + ")"));
   }
-
-private:
-  sqlite3* db_ = nullptr;
 };
 
 // -- connection stand-ins -----------------------------------------------------

@@ -3,6 +3,7 @@
 // sqlite3 connection, a spy on the store's own connection, and records.
 
 #include "persistence/backend.hpp"
+#include "tests/sqlite_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
@@ -20,77 +21,25 @@ namespace proctord::persistence::test {
 namespace fs = std::filesystem;
 
 
-/// A unique database path under $PROCTORD_TEST_TMP (or /tmp); the file and
-/// its WAL/SHM companions are removed at the end of the test.
-class temp_db {
+/// A unique database path; the file and its companions go at the end.
+class temp_db : public proctord::test::temp_file {
 public:
-  temp_db() {
-    const char* env = std::getenv("PROCTORD_TEST_TMP");
-    const fs::path dir = env && *env ? fs::path(env) : fs::temp_directory_path();
-    fs::create_directories(dir);
-    static unsigned counter = 0;
-    const auto name = "persistence-" + std::to_string(::getpid()) + "-"
-                      + std::to_string(++counter) + "-"
-                      + std::to_string(std::random_device{}()) + ".db";
-    path_ = (dir / name).string();
+  temp_db() : temp_file("persistence") {
   }
-  ~temp_db() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-      fs::remove(path_ + suffix, ec);
-  }
-  temp_db(const temp_db&) = delete;
-  temp_db& operator=(const temp_db&) = delete;
-
-  const std::string& path() const { return path_; }
-
-private:
-  std::string path_;
 };
 
 /// A second connection to the same file.
-class other_connection {
+class other_connection : public proctord::test::sqlite_probe {
 public:
-  explicit other_connection(const std::string& path) {
-    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr)
-            == SQLITE_OK);
-  }
-  ~other_connection() { sqlite3_close_v2(db_); }
-  other_connection(const other_connection&) = delete;
-  other_connection& operator=(const other_connection&) = delete;
+  using sqlite_probe::sqlite_probe;
 
-  void exec(const std::string& sql) {
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-    const std::string msg = err ? err : "";
-    sqlite3_free(err);
-    INFO(sql << ": " << msg);
-    REQUIRE(rc == SQLITE_OK);
-  }
-  /// The first column of each row, as text ("NULL" for NULL).
-  std::vector<std::string> column(const std::string& sql) {
-    sqlite3_stmt* st = nullptr;
-    INFO(sql);
-    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-    std::vector<std::string> out;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      const auto* t = sqlite3_column_text(st, 0);
-      out.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-    }
-    sqlite3_finalize(st);
-    REQUIRE(rc == SQLITE_DONE);
-    return out;
-  }
+  /// The single value `sql` selects (exactly one row).
   std::string text(const std::string& sql) {
     const auto rows = column(sql);
     REQUIRE(rows.size() == 1);
     return rows.front();
   }
   long long integer(const std::string& sql) { return std::stoll(text(sql)); }
-
-private:
-  sqlite3* db_ = nullptr;
 };
 
 /// Captures the sqlite3* of the next connection opened in this process (an

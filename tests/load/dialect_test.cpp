@@ -1,0 +1,175 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "dialect.hpp"
+#include "report.hpp"
+
+using namespace proctord::load;
+using json = nlohmann::json;
+
+namespace {
+
+/// Records what a dialect session does, in place of a socket.
+struct recording_io : session_io {
+  std::vector<json> sent;
+  std::vector<std::pair<latency_kind, std::int64_t>> latencies;
+  std::vector<std::string> errors;
+  std::map<tally, std::int64_t> expected, got;
+  int in_room_calls = 0;
+  std::int64_t clock = 1'000'000'000;
+
+  void send(std::string frame) override { sent.push_back(json::parse(frame)); }
+  std::int64_t now_ns() const override { return clock; }
+  void record(latency_kind k, std::int64_t ns) override { latencies.emplace_back(k, ns); }
+  void error(std::string_view kind) override { errors.emplace_back(kind); }
+  void in_room() override { ++in_room_calls; }
+  void expect(tally t, std::int64_t n) override { expected[t] += n; }
+  void delivered(tally t) override { ++got[t]; }
+};
+
+scenario plan() {
+  auto s = parse_scenario(R"({"url": "ws://127.0.0.1:1/ws", "rooms": 1,
+    "participantsPerRoom": 3,
+    "host": {"announce": {"perSecond": 1, "bytes": 40}},
+    "participant": {"submit": {"perSecond": 1, "bytes": 30}}})");
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("stamps survive a round trip through a relayed frame") {
+  auto text = stamped_text(123456789012345, 64);
+  CHECK(text.size() == 64);
+  json frame = {{"type", "ANNOUNCEMENT"}, {"data", {{"message", text}}}};
+  CHECK(find_stamp(frame.dump()) == 123456789012345);
+  CHECK(find_stamp(R"({"type":"X"})") == -1);
+  CHECK(find_stamp("~t12") == -1);
+  CHECK(find_stamp("~tabc~") == -1);
+  CHECK(stamped_text(5, 0) == "~t5~");
+}
+
+TEST_CASE("a native host creates, starts, approves and times announcements") {
+  auto s = plan();
+  room_slot room;
+  auto d = make_dialect("native");
+  REQUIRE(d);
+  CHECK(d->check(s).empty());
+  CHECK(d->target(s, "TOK") == "/ws?token=TOK");
+  auto host = d->make_session({role::host, 0, &room, "h", "H", &s});
+  recording_io io;
+
+  host->on_open(io, false);
+  REQUIRE(io.sent.size() == 1);
+  CHECK(io.sent[0]["type"] == "CREATE_ROOM");
+  CHECK(io.sent[0]["maxGuests"] == 3);
+  CHECK_FALSE(host->act(io, action::announce)); // not in a room yet
+
+  host->on_text(io, R"({"type":"ROOM_CREATED","seq":1,"data":{"roomId":"Ab3dE9","roomname":"r","resumeToken":"r1.x"}})");
+  CHECK(room.ready.load());
+  CHECK(room.id() == "Ab3dE9");
+  REQUIRE(io.sent.size() == 2);
+  CHECK(io.sent[1] == json({{"type", "START_ROOM"}, {"roomId", "Ab3dE9"}}));
+  host->on_text(io, R"({"type":"ROOM_STARTED","seq":2,"data":{"roomId":"Ab3dE9"}})");
+  CHECK(io.in_room_calls == 1);
+
+  host->on_text(io, R"({"type":"JOIN_REQUEST","seq":3,"data":{"userId":"u7","username":"U"}})");
+  CHECK(io.sent.back() == json({{"type", "APPROVE_JOIN"}, {"roomId", "Ab3dE9"},
+                                {"userId", "u7"}, {"approve", true}}));
+  host->on_text(io, R"({"type":"USER_JOINED","seq":4,"data":{"userId":"u7","connectedCount":2}})");
+  CHECK(room.audience.load() == 2);
+
+  REQUIRE(host->act(io, action::announce));
+  CHECK(io.sent.back()["type"] == "ANNOUNCE");
+  CHECK(io.sent.back()["message"].get<std::string>().size() == 40);
+  CHECK(io.expected[tally::announcement] == 2);
+
+  json echo = {{"type", "ANNOUNCEMENT"},
+               {"data", {{"message", io.sent.back()["message"]}}}};
+  io.clock += 2'500'000;
+  host->on_text(io, echo.dump());
+  CHECK(io.got[tally::announcement] == 1);
+  REQUIRE_FALSE(io.latencies.empty());
+  CHECK(io.latencies.back() == std::make_pair(latency_kind::delivery, std::int64_t{2'500'000}));
+
+  host->on_text(io, R"({"type":"ERROR","code":"RATE_LIMITED","message":"m"})");
+  CHECK(io.errors == std::vector<std::string>{"ERROR:RATE_LIMITED"});
+}
+
+TEST_CASE("a native participant joins, submits in order and resumes where it was") {
+  auto s = plan();
+  room_slot room;
+  room.publish("Ab3dE9");
+  auto d = make_dialect("native");
+  auto p = d->make_session({role::participant, 0, &room, "p", "P", &s});
+  recording_io io;
+
+  p->on_open(io, false);
+  CHECK(io.sent.back() == json({{"type", "JOIN_ROOM"}, {"roomId", "Ab3dE9"}}));
+  p->on_text(io, R"({"type":"WAITING_APPROVAL","seq":5,"roomId":"Ab3dE9","resumeToken":"r1.tok"})");
+  CHECK(io.in_room_calls == 0);
+  p->on_text(io, R"({"type":"JOIN_APPROVED","seq":7,"data":{"roomId":"Ab3dE9","resumeToken":"r1.tok"}})");
+  CHECK(io.in_room_calls == 1);
+
+  REQUIRE(p->act(io, action::submit));
+  io.clock += 1000;
+  REQUIRE(p->act(io, action::submit));
+  CHECK(io.sent.back()["type"] == "SUBMIT_CODE");
+  CHECK(io.sent.back()["idempotencyKey"] == "s1");
+  CHECK(io.expected[tally::submission_ack] == 2);
+  io.clock += 5000;
+  p->on_text(io, R"({"type":"SUBMISSION_RECEIVED","seq":9,"roomId":"Ab3dE9"})");
+  CHECK(io.latencies.back() == std::make_pair(latency_kind::ack, std::int64_t{6000}));
+  p->on_text(io, R"({"type":"SUBMISSION_RECEIVED","seq":12,"roomId":"Ab3dE9"})");
+  CHECK(io.latencies.back() == std::make_pair(latency_kind::ack, std::int64_t{5000}));
+  CHECK(io.got[tally::submission_ack] == 2);
+
+  p->on_open(io, true);
+  CHECK(io.sent.back() == json({{"type", "RESUME"}, {"resumeToken", "r1.tok"}, {"lastSeq", 12}}));
+  CHECK_FALSE(p->act(io, action::code_change)); // not back in yet
+  p->on_text(io, R"({"type":"RESUMED","roomId":"Ab3dE9","lastSeq":12,"replayed":0})");
+  CHECK(io.in_room_calls == 2);
+  CHECK(p->act(io, action::code_change));
+}
+
+TEST_CASE("the native dialect refuses rooms it cannot make") {
+  auto s = plan();
+  s.hosts_per_room = 2;
+  CHECK_THAT(make_dialect("native")->check(s), Catch::Contains("exactly one host"));
+  CHECK(make_dialect("socket.io") == nullptr);
+}
+
+TEST_CASE("server stats and the JSON report carry the counts") {
+  auto c = parse_server_stats(R"({"connections":3,"messagesIn":10,"messagesOut":25,"bytesIn":1,"bytesOut":2})");
+  REQUIRE(c);
+  CHECK(c->messages_out == 25);
+  CHECK_FALSE(parse_server_stats(R"({"connections":3})"));
+  CHECK_FALSE(parse_server_stats("not json"));
+
+  report r;
+  r.scenario = "x";
+  r.measured_seconds = 2;
+  r.received_window = 1000;
+  r.expected["violation"] = 10;
+  r.delivered["violation"] = 9;
+  r.latency.delivery.record(2'000'000);
+  r.server_pid = 1;
+  r.server_window_start = proc_sample{1.0, 100, 100};
+  r.server_window_end = proc_sample{1.5, 100, 100};
+  auto j = to_json(r);
+  CHECK(j["messages"]["deliveriesPerSecond"] == 500.0);
+  CHECK(j["loss"]["violation"]["lost"] == 1);
+  CHECK(j["latencyMs"]["delivery"]["p50"] == 2.0);
+  CHECK(j["server"]["cpuMicrosPerDelivery"] == Approx(500.0));
+  CHECK_THAT(render_text(r), Catch::Contains("violation 9/10 (lost 1)"));
+}
+
+TEST_CASE("this process's own /proc figures read") {
+  auto p = read_proc(static_cast<int>(getpid()));
+  REQUIRE(p);
+  CHECK(p->rss_kib > 0);
+  CHECK(p->hwm_kib >= p->rss_kib);
+  CHECK_FALSE(read_proc(999'999'999));
+}

@@ -1,0 +1,121 @@
+#pragma once
+// A dialect is what a load connection says and how it reads what comes
+// back. The driver (driver.cpp) owns sockets, timers, pacing and figures; a
+// dialect session owns the conversation of one connection. Each dialect the
+// server speaks (native today; contests and Socket.IO later) is one more
+// implementation of these two classes, registered in make_dialect(). This
+// header knows neither Asio nor Beast.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "scenario.hpp"
+
+namespace proctord::load {
+
+enum class role { host, participant };
+
+enum class action { heartbeat, announce, code_change, violation, submit };
+
+/// What the figures are kept by.
+enum class latency_kind { delivery, ack, handshake, join, reconnect };
+
+/// Deliveries a client can count on, for the loss figures: what was sent
+/// (expected) against what arrived (delivered).
+enum class tally {
+  announcement,       // ANNOUNCE → every member in the room
+  code_update,        // CODE_CHANGE → host (coalesced: no loss figure)
+  submission_ack,     // SUBMIT_CODE → SUBMISSION_RECEIVED
+  submission_to_host, // SUBMIT_CODE → USER_SUBMITTED
+  violation,          // FULLSCREEN_EXIT / TAB_BLUR → VIOLATION_DETECTED
+};
+constexpr std::size_t tally_count = 5;
+std::string_view name_of(tally t) noexcept;
+
+/// What a room's connections share (they may run on different threads).
+struct room_slot {
+  std::size_t index = 0;
+  std::atomic<bool> ready{false}; // room_id is set
+  std::mutex mutex;
+  std::string room_id; // written once, under mutex, before ready = true
+  /// Host + approved, connected participants, as the host last heard it.
+  std::atomic<std::int64_t> audience{0};
+
+  std::string id() {
+    std::lock_guard<std::mutex> guard{mutex};
+    return room_id;
+  }
+  void publish(std::string id) {
+    {
+      std::lock_guard<std::mutex> guard{mutex};
+      room_id = std::move(id);
+    }
+    ready.store(true, std::memory_order_release);
+  }
+};
+
+/// The driver's side of one connection, as a dialect session sees it.
+class session_io {
+public:
+  virtual ~session_io() = default;
+  /// Queues a text frame.
+  virtual void send(std::string frame) = 0;
+  /// Nanoseconds on the monotonic clock that every process on this
+  /// machine shares (what stamps carry).
+  virtual std::int64_t now_ns() const = 0;
+  virtual void record(latency_kind kind, std::int64_t ns) = 0;
+  /// A server error or a refusal, by stable code ("ERROR:RATE_LIMITED").
+  virtual void error(std::string_view kind) = 0;
+  /// The connection is in its room and may start its actions.
+  virtual void in_room() = 0;
+  /// Expected deliveries, for the loss figures.
+  virtual void expect(tally what, std::int64_t n) = 0;
+  virtual void delivered(tally what) = 0;
+};
+
+struct client_spec {
+  role who = role::participant;
+  std::size_t user_index = 0; // within the room
+  room_slot* room = nullptr;
+  std::string user_id;
+  std::string name;
+  const scenario* plan = nullptr;
+};
+
+class dialect_session {
+public:
+  virtual ~dialect_session() = default;
+  /// The WebSocket is open (first time, or again after a drop).
+  virtual void on_open(session_io& io, bool reconnect) = 0;
+  virtual void on_text(session_io& io, std::string_view frame) = 0;
+  /// A scheduled action is due. Returns false if it cannot be done now.
+  virtual bool act(session_io& io, action a) = 0;
+};
+
+class dialect {
+public:
+  virtual ~dialect() = default;
+  virtual std::string_view name() const = 0;
+  /// Empty if the scenario suits this dialect, else why not.
+  virtual std::string check(const scenario& s) const = 0;
+  /// The request target for the upgrade, e.g. "/ws?token=...".
+  virtual std::string target(const scenario& s, const std::string& token) const
+    = 0;
+  virtual std::unique_ptr<dialect_session> make_session(client_spec spec) const
+    = 0;
+};
+
+/// nullptr for an unknown dialect name.
+std::unique_ptr<dialect> make_dialect(std::string_view name);
+
+/// Payload stamps: the sender writes "~t<ns>~" into text the server relays
+/// verbatim; every receiver finds it and records publish-to-receive time.
+std::string stamped_text(std::int64_t now_ns, std::size_t bytes);
+/// The stamp inside a frame, or -1.
+std::int64_t find_stamp(std::string_view frame) noexcept;
+
+} // namespace proctord::load

@@ -39,6 +39,13 @@ struct shared_state {
   std::atomic<std::uint64_t> total{0};
   std::atomic<std::uint64_t> refused{0};
   std::atomic<std::uint64_t> slow_closed{0};
+  // WebSocket data frames (text messages) and their payload bytes: read and
+  // handed to the inbound, written to the socket. Control frames (ping, pong,
+  // close) are not counted. Statistics only: relaxed.
+  std::atomic<std::uint64_t> messages_in{0};
+  std::atomic<std::uint64_t> messages_out{0};
+  std::atomic<std::uint64_t> bytes_in{0};
+  std::atomic<std::uint64_t> bytes_out{0};
 
   // Touched once per connect and disconnect, never per message.
   std::mutex mtx;

@@ -114,6 +114,13 @@ struct server_stats {
   std::uint64_t connections_total = 0;
   std::uint64_t connections_refused = 0;
   std::uint64_t slow_consumers_closed = 0;
+  /// Text frames read from clients and handed to an inbound.
+  std::uint64_t messages_in = 0;
+  /// Text frames whose write to a socket completed.
+  std::uint64_t messages_out = 0;
+  /// Payload bytes of those frames.
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
 };
 
 class server {

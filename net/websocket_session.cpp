@@ -156,8 +156,11 @@ private:
       do_read(); // wait for the peer's close frame
       return;
     }
-    if (!closing_ && in_)
+    if (!closing_ && in_) {
+      st_->messages_in.fetch_add(1, std::memory_order_relaxed);
+      st_->bytes_in.fetch_add(buffer_.size(), std::memory_order_relaxed);
       in_->on_text(beast::buffers_to_string(buffer_.data()));
+    }
     buffer_.consume(buffer_.size());
     do_read();
   }
@@ -192,7 +195,8 @@ private:
   }
 
   void on_write(beast::error_code ec, std::size_t) {
-    queued_bytes_ -= std::min(queued_bytes_, in_flight_->size());
+    auto bytes = in_flight_->size();
+    queued_bytes_ -= std::min(queued_bytes_, bytes);
     in_flight_.reset();
     if (ec) {
       fail(ec, "websocket write");
@@ -200,6 +204,8 @@ private:
       queued_bytes_ = 0;
       return;
     }
+    st_->messages_out.fetch_add(1, std::memory_order_relaxed);
+    st_->bytes_out.fetch_add(bytes, std::memory_order_relaxed);
     if (!queue_.empty())
       do_write();
     else if (closing_ && !close_sent_)

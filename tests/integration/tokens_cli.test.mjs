@@ -1,5 +1,6 @@
 // The command-line tools and the process itself: proctorctl mints tokens the
-// server accepts, proctord --help works, /health answers, SIGTERM is graceful.
+// server accepts, proctord --help works, /health answers, /api/stats counts
+// exactly, SIGTERM is graceful.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
   startServer, proctordBin, proctorctlBin, token, decodeToken, verifyHs256, badTokens,
-  randomSecret, uid, q, expectShape, is,
+  randomSecret, uid, q, expectShape, is, settle,
 } from './lib/harness.mjs';
 
 const execFileP = promisify(execFile);
@@ -104,6 +105,99 @@ describe('proctorctl and proctord', () => {
       c.close();
     }
     host.close();
+  });
+
+  test('GET /api/stats counts the text frames in and out, and their bytes, exactly', async () => {
+    // A server of its own: the counters are global, and nobody else may talk.
+    const own = await startServer();
+    const stats = async () => {
+      const res = await fetch(`${own.httpUrl}/api/stats`);
+      assert.equal(res.status, 200);
+      return res.json();
+    };
+    try {
+      const zero = await stats();
+      expectShape(zero, {
+        connections: 0, connectionsTotal: 0, connectionsRefused: 0, slowConsumersClosed: 0,
+        messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0,
+      }, '/api/stats at start');
+      // HTTP requests are no WebSocket frames.
+      assert.deepEqual(await stats(), zero, 'GET /api/stats and /health change nothing');
+
+      // Every frame the clients send and receive, counted on their side.
+      const sent = { frames: 0, bytes: 0 };
+      const got = { frames: 0, bytes: 0 };
+      const track = (c) => {
+        c.ws.on('message', (data, isBinary) => {
+          assert.equal(isBinary, false);
+          got.frames += 1;
+          got.bytes += data.length;
+        });
+        const sendRaw = c.sendRaw.bind(c);
+        c.sendRaw = (text) => {
+          sent.frames += 1;
+          sent.bytes += Buffer.byteLength(text, 'utf8');
+          sendRaw(text);
+        };
+        c.send = (obj) => c.sendRaw(JSON.stringify(obj));
+        return c;
+      };
+      const hostId = uid('host');
+      const pId = uid('cand');
+      const host = track(await own.connect({ label: 'stats host' }));
+      const p = track(await own.connect({ label: 'stats participant' }));
+      const idle = track(await own.connect({ label: 'stats idle' }));
+      host.send({ type: 'CREATE_ROOM', token: own.token(hostId, 'Höst'), roomname: 'stats' });
+      const { roomId } = (await host.next('ROOM_CREATED')).data;
+      p.send({ type: 'JOIN_ROOM', token: own.token(pId, 'Pärticipant'), roomId });
+      await p.next('WAITING_APPROVAL');
+      await host.next('JOIN_REQUEST');
+      host.send({ type: 'APPROVE_JOIN', roomId, userId: pId, approve: true });
+      await p.next('JOIN_APPROVED');
+      await host.next('USER_JOINED');
+      await p.next('USER_JOINED');
+      host.send({ type: 'ANNOUNCE', roomId, message: 'Grüße — 10 minutes left ⏰' });
+      await host.next('ANNOUNCEMENT');
+      await p.next('ANNOUNCEMENT');
+      p.sendRaw('not json');
+      await p.expectError('INVALID_JSON');
+      await idle.ping();
+      // Control frames are not counted: a ping from the client, and its pong.
+      await new Promise((resolve) => { idle.ws.once('pong', resolve); idle.ws.ping(); });
+
+      // Quiet: nothing more arrives.
+      let seen;
+      do {
+        seen = got.frames;
+        await settle(300);
+      } while (got.frames !== seen);
+      assert.equal(sent.frames, 6, 'CREATE_ROOM, APPROVE_JOIN, ANNOUNCE, JOIN_ROOM, not json, HEARTBEAT');
+      const check = async (when) => {
+        const now = await stats();
+        assert.deepEqual({
+          messagesIn: now.messagesIn - zero.messagesIn,
+          messagesOut: now.messagesOut - zero.messagesOut,
+          bytesIn: now.bytesIn - zero.bytesIn,
+          bytesOut: now.bytesOut - zero.bytesOut,
+        }, {
+          messagesIn: sent.frames, messagesOut: got.frames, bytesIn: sent.bytes, bytesOut: got.bytes,
+        }, `/api/stats ${when} ${JSON.stringify(now)} against what the clients counted`);
+        return now;
+      };
+      expectShape(await check('when quiet'), { connections: 3, connectionsTotal: 3 }, '/api/stats');
+
+      // Close frames are not counted either. One client at a time, so that
+      // every event goes to a client that is still open (the host sees the
+      // participant leave).
+      await idle.close();
+      await p.close();
+      await host.next('USER_LEFT');
+      await host.close();
+      await settle(300);
+      await check('after the clients closed');
+    } finally {
+      await own.stopAndCheck();
+    }
   });
 
   test('proctord --help exits 0 and lists the options the tests rely on', async () => {

@@ -79,7 +79,11 @@ std::string stats_json(const net::server* srv) {
          + ",\"connectionsTotal\":" + std::to_string(s.connections_total)
          + ",\"connectionsRefused\":" + std::to_string(s.connections_refused)
          + ",\"slowConsumersClosed\":"
-         + std::to_string(s.slow_consumers_closed) + "}";
+         + std::to_string(s.slow_consumers_closed)
+         + ",\"messagesIn\":" + std::to_string(s.messages_in)
+         + ",\"messagesOut\":" + std::to_string(s.messages_out)
+         + ",\"bytesIn\":" + std::to_string(s.bytes_in)
+         + ",\"bytesOut\":" + std::to_string(s.bytes_out) + "}";
 }
 
 int run(server_options& opts) {

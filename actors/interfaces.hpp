@@ -63,6 +63,8 @@ using room_actor = caf::typed_actor<
   caf::reacts_to<caller, protocol::cmd::submit_code>,
   // KICK_USER: the host removes a participant.
   caf::reacts_to<caller, protocol::cmd::kick_user>,
+  // ANNOUNCE: the host's message to the room, live only.
+  caf::reacts_to<caller, protocol::cmd::announce>,
   // RESUME: a seat back after a dropped connection or a restart.
   caf::reacts_to<caller, protocol::cmd::resume>,
   // The caller's connection closed.

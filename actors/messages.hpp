@@ -140,6 +140,11 @@ typename Inspector::result_type inspect(Inspector& f, kick_user& x) {
   return f(caf::meta::type_name("kick_user"), x.room_id, x.user_id, x.reason);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, announce& x) {
+  return f(caf::meta::type_name("announce"), x.room_id, x.message);
+}
+
 } // namespace proctord::protocol::cmd
 
 namespace proctord::persistence {

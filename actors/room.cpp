@@ -551,6 +551,15 @@ room_actor::behavior_type behavior(self_ptr self) {
                mm.socket_id.clear();
              });
     },
+    [=](caller& c, cmd::announce& a) {
+      auto h = require_host(self, c, "ANNOUNCE", "make announcements");
+      if (!h)
+        return;
+      // Live only, like CODE_UPDATE: no seq, nothing stored, no replay.
+      publish_live(self, audience::members,
+                   evt::announcement{self->state.room_id, std::move(a.message),
+                                     h->username, now_ms()});
+    },
     [=](caller& c, cmd::resume& r) {
       if (reject_if_ended(self, c, "RESUME"))
         return;

@@ -111,6 +111,10 @@ void deliver(self_ptr self, const outgoing& o) {
   }
 }
 
+void publish_live(self_ptr self, audience to, const protocol::event& e) {
+  deliver(self, outgoing{to, {}, 0, protocol::native::encode_shared(e)});
+}
+
 void commit(self_ptr self, staged step, connection_actor who,
             std::string_view request_type, std::function<void()> done,
             std::function<void()> failed) {

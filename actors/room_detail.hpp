@@ -66,6 +66,11 @@ void commit(self_ptr self, staged step, connection_actor who,
 /// (members in the middle of a replay get it after the replay).
 void deliver(self_ptr self, const outgoing& o);
 
+/// Sends a live-only event (no seq, not stored, never replayed) to whoever of
+/// `to` is connected now: encoded once, the same frame for every recipient
+/// (members in the middle of a replay get it after the replay).
+void publish_live(self_ptr self, audience to, const protocol::event& e);
+
 /// Whether member `m` was among the audience of a stored event.
 bool addressed_to(const member& m, std::string_view audience_name,
                   const std::string& user_id);

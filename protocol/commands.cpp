@@ -50,6 +50,8 @@ std::string_view type_name(const command& c) noexcept {
         return "SUBMIT_CODE";
       else if constexpr (std::is_same_v<T, cmd::kick_user>)
         return "KICK_USER";
+      else if constexpr (std::is_same_v<T, cmd::announce>)
+        return "ANNOUNCE";
       else if constexpr (std::is_same_v<T, cmd::resume>)
         return "RESUME";
       else {

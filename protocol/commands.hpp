@@ -100,6 +100,12 @@ struct kick_user {
   std::string reason;
 };
 
+/// ANNOUNCE (proctord): the host's message to the room ("10 minutes left").
+struct announce {
+  std::string room_id;
+  std::string message;
+};
+
 struct heartbeat {};
 
 /// RESUME (proctord): take a seat back with a resume token, and get the
@@ -115,8 +121,8 @@ using command
   = std::variant<cmd::create_room, cmd::join_room, cmd::approve_join,
                  cmd::start_room, cmd::leave_room, cmd::end_room,
                  cmd::get_room_status, cmd::proctor_signal, cmd::code_change,
-                 cmd::submit_code, cmd::kick_user, cmd::heartbeat,
-                 cmd::resume>;
+                 cmd::submit_code, cmd::kick_user, cmd::announce,
+                 cmd::heartbeat, cmd::resume>;
 
 /// The wire name of a command, e.g. "CREATE_ROOM" (for error envelopes).
 std::string_view type_name(const command& c) noexcept;
@@ -267,6 +273,15 @@ struct code_update {
   millis timestamp = 0;
 };
 
+/// ANNOUNCEMENT (proctord): the host's ANNOUNCE, to the host and approved
+/// participants. Live only, like code_update: no seq, never stored.
+struct announcement {
+  std::string room_id;
+  std::string message;
+  std::string from; // the host's name
+  millis timestamp = 0;
+};
+
 struct submission_received {
   std::string room_id;
   millis submission_time = 0;
@@ -326,8 +341,9 @@ using event
                  evt::user_left, evt::room_started, evt::room_ended,
                  evt::room_status_view, evt::violation_detected,
                  evt::proctoring_update, evt::code_update,
-                 evt::submission_received, evt::user_submitted, evt::kicked,
-                 evt::user_kicked, evt::heartbeat_ack, evt::error,
-                 evt::resumed, evt::resync_required>;
+                 evt::announcement, evt::submission_received,
+                 evt::user_submitted, evt::kicked, evt::user_kicked,
+                 evt::heartbeat_ack, evt::error, evt::resumed,
+                 evt::resync_required>;
 
 } // namespace proctord::protocol

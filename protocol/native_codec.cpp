@@ -27,6 +27,7 @@ constexpr std::size_t max_roomname_chars = 255;
 constexpr std::size_t max_question_bytes = 64 * 1024;
 constexpr std::size_t max_language_chars = 50;
 constexpr std::size_t max_reason_chars = 500;
+constexpr std::size_t max_announcement_chars = 4096;
 constexpr std::int64_t min_guests = 1, max_guests = 1000, default_guests = 10;
 constexpr std::int64_t min_duration = 1, max_duration = 1440,
                        default_duration = 60;
@@ -257,6 +258,14 @@ command parse_kick_user(const fields& f) {
   return c;
 }
 
+command parse_announce(const fields& f) {
+  cmd::announce c;
+  c.room_id = f.room_id();
+  c.message = f.str("message", presence::required, max_announcement_chars,
+                    unit::chars, 1);
+  return c;
+}
+
 command parse_heartbeat(const fields&) {
   return cmd::heartbeat{};
 }
@@ -290,6 +299,7 @@ constexpr entry parsers[] = {
   {"CODE_CHANGE", parse_code_change},
   {"SUBMIT_CODE", parse_submit_code},
   {"KICK_USER", parse_kick_user},
+  {"ANNOUNCE", parse_announce},
   {"HEARTBEAT", parse_heartbeat},
   {"RESUME", parse_resume},
 };

@@ -293,6 +293,16 @@ void write(json_writer& w, const evt::code_update& e) {
   w.end_object();
 }
 
+void write(json_writer& w, const evt::announcement& e) {
+  w.field("type", "ANNOUNCEMENT");
+  w.begin_object("data");
+  w.field("roomId", e.room_id);
+  w.field("message", e.message);
+  w.field("from", e.from);
+  w.field("timestamp", e.timestamp);
+  w.end_object();
+}
+
 void write(json_writer& w, const evt::submission_received& e) {
   w.field("type", "SUBMISSION_RECEIVED");
   w.field("message", "Your code has been submitted successfully");
@@ -352,6 +362,8 @@ std::size_t size_hint(const event& e) noexcept {
     return base + x->code.size() + x->code.size() / 8;
   if (auto* x = std::get_if<evt::user_submitted>(&e))
     return base + x->code.size() + x->code.size() / 8;
+  if (auto* x = std::get_if<evt::announcement>(&e))
+    return base + x->message.size() + x->message.size() / 8;
   if (auto* x = std::get_if<evt::room_status_view>(&e))
     return base + x->question.size() + 128 * x->participants.size();
   if (auto* x = std::get_if<evt::resync_required>(&e))

@@ -67,6 +67,9 @@ public:
 /// What one recording connection received, in order.
 struct inbox {
   std::vector<json> frames;
+  /// The same frames as received: the shared buffers, for checking that a
+  /// broadcast was encoded once.
+  std::vector<protocol::frame> raw;
   std::vector<seat_changed> seats;
   /// Called for each frame as it arrives (e.g. to look at the database at
   /// the moment an event is observed).
@@ -102,6 +105,7 @@ struct inbox {
   }
   void clear() {
     frames.clear();
+    raw.clear();
     seats.clear();
   }
 };
@@ -121,6 +125,7 @@ recorder(connection_actor::pointer, std::shared_ptr<inbox> in) {
       INFO(*f);
       CHECK_FALSE(doc.is_discarded());
       in->frames.push_back(doc);
+      in->raw.push_back(f);
       if (in->on_frame)
         in->on_frame(doc);
     },
@@ -281,6 +286,9 @@ public:
   }
   cmd::kick_user kick(const user& u, std::string reason = "cheating") const {
     return cmd::kick_user{room_id, u.id(), std::move(reason)};
+  }
+  cmd::announce announce(std::string message) const {
+    return cmd::announce{room_id, std::move(message)};
   }
 
   /// `u` joins and `host` approves; both inboxes are cleared afterwards.

@@ -1,6 +1,6 @@
 // The room actor, authority and proctoring: who may do what, violations,
-// disconnects, START_ROOM / END_ROOM, and what a failing store does to a
-// command (protocol/README.md, "Semantics" and "Errors").
+// disconnects, START_ROOM / END_ROOM, the host's ANNOUNCE, and what a failing
+// store does to a command (protocol/README.md, "Semantics" and "Errors").
 
 #include "fixture.hpp"
 
@@ -490,4 +490,122 @@ TEST_CASE_METHOD(actor_fixture,
   CHECK(host->count("ROOM_ENDED") == 1);
   CHECK(p->frames.empty());
   CHECK(p->seats.empty());
+}
+
+TEST_CASE_METHOD(actor_fixture,
+                 "room: ANNOUNCE reaches the host and approved participants, "
+                 "one frame for all, and writes nothing",
+                 "[room][announce]") {
+  auto host = connect("h1", "Hannah");
+  auto r = open_room(host);
+  auto p = connect("p1");
+  auto p2 = connect("p2");
+  admit(r, host, p);
+  admit(r, host, p2);
+  auto pending = connect("p3");
+  send(r, pending, join());
+  for (auto* u : {&host, &p, &p2, &pending})
+    (*u)->clear();
+
+  // data_version changes whenever another connection commits: it shows that
+  // the store was not written at all, not only that no event was logged.
+  auto version = db->text("PRAGMA data_version");
+  auto last_seq = db->text("SELECT MAX(seq) FROM events");
+  auto events = db->count("SELECT 1 FROM events");
+
+  using namespace std::chrono;
+  auto now = [] {
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+      .count();
+  };
+  auto before = now();
+  send(r, host, announce("10 minutes left"));
+  auto after = now();
+  for (auto* u : {&host, &p, &p2}) {
+    CHECK((*u)->types() == strings{"ANNOUNCEMENT"});
+    auto a = (*u)->one("ANNOUNCEMENT");
+    CHECK(a["data"]["roomId"] == "ABC123");
+    CHECK(a["data"]["message"] == "10 minutes left");
+    CHECK(a["data"]["from"] == "Hannah");
+    CHECK(a["data"]["timestamp"].get<long long>() >= before);
+    CHECK(a["data"]["timestamp"].get<long long>() <= after);
+    CHECK_FALSE(a.contains("seq"));
+    CHECK((*u)->seats.empty());
+  }
+  // Encoded once: every recipient holds the same buffer.
+  REQUIRE(host->raw.size() == 1);
+  REQUIRE(p->raw.size() == 1);
+  REQUIRE(p2->raw.size() == 1);
+  CHECK(p->raw[0] == host->raw[0]);
+  CHECK(p2->raw[0] == host->raw[0]);
+  // A pending user is not in the audience.
+  CHECK(pending->frames.empty());
+  CHECK(db->text("PRAGMA data_version") == version);
+  CHECK(db->text("SELECT MAX(seq) FROM events") == last_seq);
+  CHECK(db->count("SELECT 1 FROM events") == events);
+  host->clear();
+  p->clear();
+  p2->clear();
+
+  // LIVE too. (START_ROOM commits: the probe sees that.)
+  send(r, host, start());
+  CHECK(db->text("PRAGMA data_version") != version);
+  version = db->text("PRAGMA data_version");
+  host->clear();
+  p->clear();
+  p2->clear();
+  send(r, host, announce("5 minutes left"));
+  for (auto* u : {&host, &p, &p2})
+    CHECK((*u)->one("ANNOUNCEMENT")["data"]["message"] == "5 minutes left");
+  CHECK(pending->count("ANNOUNCEMENT") == 0);
+  CHECK(db->text("PRAGMA data_version") == version);
+  CHECK(db->count("SELECT 1 FROM events WHERE payload LIKE '%ANNOUNCEMENT%'")
+        == 0);
+
+  // A member that has left is no longer in the audience.
+  send(r, p2, leave());
+  host->clear();
+  p->clear();
+  p2->clear();
+  send(r, host, announce("bye"));
+  CHECK(host->count("ANNOUNCEMENT") == 1);
+  CHECK(p->count("ANNOUNCEMENT") == 1);
+  CHECK(p2->frames.empty());
+}
+
+TEST_CASE_METHOD(actor_fixture,
+                 "room: only the host may ANNOUNCE, and not after the end",
+                 "[room][announce][authority]") {
+  auto host = connect("h1");
+  auto r = open_room(host);
+  auto p = connect("p1");
+  admit(r, host, p);
+  auto pending = connect("p2");
+  send(r, pending, join());
+  auto host_elsewhere = connect("h1"); // the host's user, not its seat
+  host->clear();
+  pending->clear();
+  auto version = db->text("PRAGMA data_version");
+
+  send(r, p, announce("I am the host now"));
+  send(r, pending, announce("let me in"));
+  send(r, host_elsewhere, announce("from another tab"));
+  CHECK(p->errors() == strings{"FORBIDDEN"});
+  CHECK(p->one("ERROR")["requestType"] == "ANNOUNCE");
+  CHECK(pending->errors() == strings{"FORBIDDEN"});
+  CHECK(pending->one("ERROR")["requestType"] == "ANNOUNCE");
+  CHECK(host_elsewhere->errors() == strings{"NOT_IN_ROOM"});
+  CHECK(host_elsewhere->one("ERROR")["requestType"] == "ANNOUNCE");
+  CHECK(host->frames.empty());
+  CHECK(p->count("ANNOUNCEMENT") == 0);
+  CHECK(pending->count("ANNOUNCEMENT") == 0);
+  CHECK(db->text("PRAGMA data_version") == version);
+
+  send(r, host, end());
+  host->clear();
+  p->clear();
+  send(r, host, announce("too late"));
+  CHECK(host->errors() == strings{"ROOM_ENDED"});
+  CHECK(host->one("ERROR")["requestType"] == "ANNOUNCE");
+  CHECK(p->frames.empty());
 }

@@ -4,7 +4,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, uid, expectShape, q, badTokens, expectHandshakeRefused, createRoom,
+  startServer, uid, expectShape, is, q, badTokens, expectHandshakeRefused, createRoom,
   requestJoin, admit, startRoom,
 } from './lib/harness.mjs';
 
@@ -113,6 +113,64 @@ describe('only the host decides', () => {
     await startRoom(r.host, r.roomId);
     r.host.send({ type: 'START_ROOM', roomId: r.roomId });
     await r.host.expectError('INVALID_STATE', { requestType: 'START_ROOM' });
+    r.close();
+  });
+});
+
+describe('the host announces', () => {
+  test('ANNOUNCE: the host and approved participants get the exact message; pending users do not; nothing is stored', async () => {
+    const r = await roomWithMembers();
+    // Non-ASCII, quotes and a newline: the text arrives as sent.
+    const message = '10 minutes left — please submit "soon"\nGood luck ⏰';
+    const t0 = Date.now();
+    r.host.send({ type: 'ANNOUNCE', roomId: r.roomId, message });
+    for (const c of [r.host, r.p, r.p2]) {
+      const m = await c.next('ANNOUNCEMENT');
+      expectShape(m.data, {
+        roomId: r.roomId, message, from: 'Alice Host', timestamp: is.recentMillis,
+      }, `ANNOUNCEMENT.data (${c.label})`);
+      assert.ok(m.data.timestamp >= t0 - 1000, 'timestamp is the server time of the ANNOUNCE');
+      assert.equal(m.seq, undefined, 'live only: no seq');
+    }
+    // Live: it works while LIVE too, and roomId may be omitted.
+    await startRoom(r.host, r.roomId);
+    r.host.send({ type: 'ANNOUNCE', message: '5 minutes left' });
+    for (const c of [r.host, r.p, r.p2]) {
+      const m = await c.next('ANNOUNCEMENT', { where: (x) => x.data?.message === '5 minutes left' });
+      expectShape(m.data, { roomId: r.roomId, from: 'Alice Host' }, `ANNOUNCEMENT.data (${c.label})`);
+    }
+    await r.q.ping();
+    await r.q.expectNone('ANNOUNCEMENT');
+    const logged = await server.sql(`select seq from events
+      where roomId = ${q(r.roomId)} and payload like '%ANNOUNCEMENT%'`);
+    assert.deepEqual(logged, [], 'an announcement is not in the event log');
+    r.close();
+  });
+
+  test('a participant or a pending user sending ANNOUNCE gets FORBIDDEN; a bad message INVALID_FIELD; nobody hears anything', async () => {
+    const r = await roomWithMembers();
+    r.p.send({ type: 'ANNOUNCE', roomId: r.roomId, message: 'I am the host now' });
+    await r.p.expectError('FORBIDDEN', { requestType: 'ANNOUNCE' });
+    r.q.send({ type: 'ANNOUNCE', roomId: r.roomId, message: 'let me in' });
+    await r.q.expectError('FORBIDDEN', { requestType: 'ANNOUNCE' });
+    for (const bad of [{}, { message: '' }, { message: 42 }, { message: 'x'.repeat(4097) }]) {
+      r.host.send({ type: 'ANNOUNCE', roomId: r.roomId, ...bad });
+      const err = await r.host.expectError('INVALID_FIELD', { requestType: 'ANNOUNCE' });
+      assert.match(err.message, /message/, `the error names the field: ${err.message}`);
+    }
+    const outsider = await server.connectAs(uid('outsider'), 'Outsider');
+    outsider.send({ type: 'ANNOUNCE', roomId: r.roomId, message: 'hello?' });
+    await outsider.expectError('NOT_IN_ROOM', { requestType: 'ANNOUNCE' });
+    await r.host.ping();
+    for (const c of [r.host, r.p, r.p2, r.q]) await c.expectNone('ANNOUNCEMENT', 0);
+    // After the end: ROOM_ENDED.
+    r.host.send({ type: 'END_ROOM', roomId: r.roomId });
+    await r.host.next('ROOM_ENDED');
+    r.host.send({ type: 'ANNOUNCE', roomId: r.roomId, message: 'too late' });
+    await r.host.expectError('ROOM_ENDED', { requestType: 'ANNOUNCE' });
+    await r.p.next('ROOM_ENDED');
+    await r.p.expectNone('ANNOUNCEMENT');
+    outsider.close();
     r.close();
   });
 });

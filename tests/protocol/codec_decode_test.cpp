@@ -56,6 +56,7 @@ TEST_CASE("every command type decodes") {
     {R"({"type":"CODE_CHANGE","code":""})", "CODE_CHANGE"},
     {R"({"type":"SUBMIT_CODE","code":"x","language":"c"})", "SUBMIT_CODE"},
     {R"({"type":"KICK_USER","userId":"u"})", "KICK_USER"},
+    {R"({"type":"ANNOUNCE","message":"m"})", "ANNOUNCE"},
     {R"({"type":"HEARTBEAT"})", "HEARTBEAT"},
     // Whitespace, member order and unknown extra members do not matter.
     {" \n{ \"extra\" : [1, {\"x\": null}], \"type\" : \"HEARTBEAT\" }\n",
@@ -212,6 +213,29 @@ TEST_CASE("CODE_CHANGE and SUBMIT_CODE") {
   CHECK(s2.code.size() == big.size());
 }
 
+TEST_CASE("ANNOUNCE: a message of 1 to 4096 characters") {
+  auto a = decode_as<cmd::announce>(
+    R"({"type":"ANNOUNCE","roomId":"A7x9K2","message":"10 minutes left"})");
+  CHECK(a.room_id == "A7x9K2");
+  CHECK(a.message == "10 minutes left");
+  auto b = decode_as<cmd::announce>(R"({"type":"ANNOUNCE","message":"x"})");
+  CHECK(b.room_id.empty()); // the connection's room
+  CHECK(b.message == "x");
+  // 4096 characters, not bytes: "é" is 2 bytes of UTF-8.
+  std::string accented;
+  for (int i = 0; i < 4096; ++i)
+    accented += "\xC3\xA9";
+  auto c = decode_as<cmd::announce>(
+    R"({"type":"ANNOUNCE","message":")" + accented + "\"}");
+  CHECK(c.message == accented);
+  auto err = decode_error_of(
+    R"({"type":"ANNOUNCE","message":")" + accented + "e\"}");
+  CHECK(err.code == error_code::invalid_field);
+  CHECK(err.request_type == "ANNOUNCE");
+  CHECK_THAT(err.message, Catch::Contains("message"));
+  CHECK_THAT(err.message, Catch::Contains("4096"));
+}
+
 TEST_CASE("frames that are not commands") {
   struct row {
     std::string text;
@@ -356,6 +380,21 @@ TEST_CASE("frames that are not commands") {
      error_code::invalid_field, "KICK_USER", "reason"},
     {R"({"type":"KICK_USER","userId":"u","reason":1})",
      error_code::invalid_field, "KICK_USER", "reason"},
+    // ANNOUNCE.
+    {R"({"type":"ANNOUNCE"})", error_code::invalid_field, "ANNOUNCE",
+     "message"},
+    {R"({"type":"ANNOUNCE","message":null})", error_code::invalid_field,
+     "ANNOUNCE", "message"},
+    {R"({"type":"ANNOUNCE","message":""})", error_code::invalid_field,
+     "ANNOUNCE", "message"},
+    {R"({"type":"ANNOUNCE","message":42})", error_code::invalid_field,
+     "ANNOUNCE", "message"},
+    {R"({"type":"ANNOUNCE","message":["10 minutes left"]})",
+     error_code::invalid_field, "ANNOUNCE", "message"},
+    {R"({"type":"ANNOUNCE","message":")" + std::string(4097, 'm') + "\"}",
+     error_code::invalid_field, "ANNOUNCE", "message"},
+    {R"({"type":"ANNOUNCE","roomId":7,"message":"m"})",
+     error_code::invalid_field, "ANNOUNCE", "roomId"},
   };
   for (const auto& r : rows) {
     auto err = decode_error_of(r.text);

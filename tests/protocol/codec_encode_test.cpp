@@ -258,6 +258,13 @@ TEST_CASE("every event encodes to its README shape") {
         {"code", "let x = 1;\n"},
         {"language", "javascript"},
         {"timestamp", t0}}}}},
+    {evt::announcement{"A7x9K2", "10 minutes left", "Admin", t0},
+     {{"type", "ANNOUNCEMENT"},
+      {"data",
+       {{"roomId", "A7x9K2"},
+        {"message", "10 minutes left"},
+        {"from", "Admin"},
+        {"timestamp", t0}}}}},
     {evt::submission_received{"A7x9K2", t0},
      {{"type", "SUBMISSION_RECEIVED"},
       {"message", "Your code has been submitted successfully"},
@@ -383,6 +390,21 @@ TEST_CASE("encode_shared and error_frame") {
   CHECK(bare["code"] == "RATE_LIMITED");
   CHECK_FALSE(bare["message"].get<std::string>().empty());
   CHECK_FALSE(bare.contains("requestType"));
+}
+
+TEST_CASE("ANNOUNCEMENT: exact bytes, escaped text, no seq when live") {
+  auto f = native::encode_shared(
+    evt::announcement{"A7x9K2", "10 minutes left", "Admin", t0});
+  REQUIRE(f != nullptr);
+  CHECK(*f
+        == R"({"type":"ANNOUNCEMENT","data":{"roomId":"A7x9K2",)"
+           R"("message":"10 minutes left","from":"Admin",)"
+           R"("timestamp":1706543210000}})");
+  std::string nasty = "line 1\n\"quoted\" \\ </script> \xE2\x8F\xB0 5'";
+  auto got = roundtrip(evt::announcement{"R", nasty, nasty, 1});
+  CHECK(got["data"]["message"] == nasty);
+  CHECK(got["data"]["from"] == nasty);
+  CHECK_FALSE(got.contains("seq"));
 }
 
 TEST_CASE("a large CODE_UPDATE encodes intact") {

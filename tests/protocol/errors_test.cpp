@@ -67,6 +67,7 @@ TEST_CASE("type_name gives the wire name of each command") {
   CHECK(type_name(cmd::code_change{}) == "CODE_CHANGE");
   CHECK(type_name(cmd::submit_code{}) == "SUBMIT_CODE");
   CHECK(type_name(cmd::kick_user{}) == "KICK_USER");
+  CHECK(type_name(cmd::announce{}) == "ANNOUNCE");
   CHECK(type_name(cmd::heartbeat{}) == "HEARTBEAT");
   CHECK(type_name(cmd::resume{}) == "RESUME");
 }

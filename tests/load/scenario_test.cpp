@@ -126,7 +126,7 @@ TEST_CASE("bad scenarios are refused with the key's path") {
   }
 }
 
-TEST_CASE("--set overrides change one value before validation") {
+TEST_CASE("overrides (--set) change one value before validation") {
   auto s = parse_scenario(minimal, {"rooms=7", "host.announce.perSecond=20",
                                     "host.announce.bytes=128", "name=stepped",
                                     "url=ws://127.0.0.1:7000/ws"});

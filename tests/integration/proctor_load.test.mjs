@@ -1,0 +1,136 @@
+// tools/proctor-load against the real server: a small scenario (4 rooms of
+// 1 host + 5 candidates for 3 s) whose report must agree with what the
+// server says it received and delivered (/api/stats), with what it stored
+// (the SQLite file), and with no loss; and the tool's refusals.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFile, mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './lib/harness.mjs';
+
+const execFileP = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const scenarios = path.resolve(here, '../../tools/scenarios');
+
+function loadBin() {
+  const bin = process.env.PROCTOR_LOAD_BIN;
+  if (!bin || !existsSync(bin))
+    throw new Error('PROCTOR_LOAD_BIN must point at the built proctor-load');
+  return bin;
+}
+
+/// Runs proctor-load; resolves {code, stdout, stderr} whatever the exit code.
+async function proctorLoad(args, timeout = 60_000) {
+  try {
+    const { stdout, stderr } = await execFileP(loadBin(), args, { timeout });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    if (e.code === undefined || typeof e.code !== 'number') throw e;
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('proctor-load runs a scenario against proctord', () => {
+  let server;
+  let dir;
+  let report;
+  let run;
+
+  before(async () => {
+    server = await startServer();
+    dir = await mkdtemp(path.join(tmpdir(), 'proctor-load-it-'));
+    const json = path.join(dir, 'report.json');
+    run = await proctorLoad([path.join(scenarios, 'smoke.json'),
+      '--url', `ws://127.0.0.1:${server.port}/ws`, '--secret', server.secret,
+      '--server-pid', String(server.child.pid), '--json', json, '--threads', '2']);
+    assert.equal(run.code, 0, `proctor-load failed:\n${run.stderr}\n${run.stdout}`);
+    report = JSON.parse(await readFile(json, 'utf8'));
+  });
+
+  after(async () => {
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('every connection opened, joined its room and stayed', () => {
+    const c = report.connections;
+    assert.equal(c.target, 24);
+    assert.equal(c.connected, 24);
+    assert.equal(c.failed, 0);
+    assert.equal(c.closedByServer, 0);
+    assert.deepEqual(report.errors, {});
+    assert.equal(report.latencyMs.join.count, 24, 'every host created and every candidate was admitted');
+    assert.equal(report.latencyMs.handshake.count, 24);
+  });
+
+  test('its counts equal what the server says it received and delivered', () => {
+    const s = report.server;
+    assert.ok(s.statsBefore && s.statsAfter, 'the tool read /api/stats before and after');
+    assert.ok(report.messages.sentTotal > 300, `sent ${report.messages.sentTotal}`);
+    assert.equal(s.messagesInDelta, report.messages.sentTotal,
+      'frames the server read = frames the tool wrote');
+    assert.equal(s.messagesOutDelta, report.messages.receivedTotal,
+      'frames the server wrote = frames the tool read');
+  });
+
+  test('nothing expected was lost and every acknowledged submission is stored', async () => {
+    for (const [what, l] of Object.entries(report.loss)) {
+      assert.ok(l.expected > 0, `${what}: something was sent`);
+      assert.equal(l.lost, 0, `${what}: ${l.delivered}/${l.expected}`);
+    }
+    const acked = report.delivered.submissionAck;
+    assert.ok(acked > 50, `acked ${acked}`);
+    const [{ n }] = await server.sql('SELECT COUNT(*) AS n FROM submissions');
+    assert.equal(n, acked, 'one stored row per acknowledged submission');
+    const [{ v }] = await server.sql(
+      "SELECT COUNT(*) AS v FROM violations WHERE type <> 'DISCONNECT'");
+    assert.equal(v, report.delivered.violation, 'one stored row per violation shown to a host');
+  });
+
+  test('latency and server figures are filled in and sane', () => {
+    const d = report.latencyMs.delivery;
+    assert.ok(d.count > 100, `delivery samples ${d.count}`);
+    assert.ok(d.p50 > 0 && d.p50 <= d.p90 && d.p90 <= d.p99 && d.p99 <= d.p999 && d.p999 <= d.max);
+    assert.ok(report.latencyMs.ack.count > 50);
+    assert.ok(report.server.windowEnd.cpuSeconds >= report.server.windowStart.cpuSeconds);
+    assert.ok(report.server.peakRssKiB > 1000);
+    assert.match(run.stdout, /proctor-load report: smoke/);
+    assert.match(run.stderr, /conns 24 open, 0 failed/, 'a live progress line');
+  });
+});
+
+describe('proctor-load refuses what it must not do', () => {
+  test('a target that is not loopback is refused before any connection', async () => {
+    const r = await proctorLoad([path.join(scenarios, 'smoke.json'),
+      '--url', 'ws://192.0.2.10:5050/ws', '--secret', 'x'], 10_000);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /192\.0\.2\.10 is not a loopback address/);
+    assert.doesNotMatch(r.stderr, /conns/);
+  });
+
+  test('a bad scenario file is refused with the key that is wrong', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'proctor-load-bad-'));
+    try {
+      const bad = path.join(dir, 'bad.json');
+      await writeFile(bad, JSON.stringify({ url: 'ws://127.0.0.1:1/ws', rooms: 1,
+        participant: { submit: { perSecnd: 3 } } }));
+      const r = await proctorLoad([bad, '--secret', 'x'], 10_000);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /bad\.json: participant\.submit\.perSecnd: unknown key/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('no secret, no run', async () => {
+    const r = await proctorLoad([path.join(scenarios, 'smoke.json')], 10_000);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no secret/);
+  });
+});

@@ -25,7 +25,7 @@ void reply_error(self_ptr self, error_code code, std::string message,
 caller me(self_ptr self) {
   auto& st = self->state;
   return caller{st.who->user_id, st.who->name, st.socket_id,
-                caf::actor_cast<connection_actor>(self)};
+                caf::actor_cast<connection_actor>(self), st.out};
 }
 
 /// Establishes or confirms the connection's identity from `token`.

@@ -110,6 +110,18 @@ public:
         protocol::evt::heartbeat_ack{now_ms()}));
       return;
     }
+    // Under overload, live-only messages are shed at the door rather than
+    // queued behind seconds of backlog; durable ones still go through.
+    if ((std::holds_alternative<protocol::cmd::announce>(command)
+         || std::holds_alternative<protocol::cmd::code_change>(command))
+        && out_->congested()) {
+      out_->send(protocol::native::error_frame(
+        error_code::overloaded,
+        "the server is at capacity; this live message was dropped, send it "
+        "again later",
+        std::string{protocol::type_name(command)}));
+      return;
+    }
     caf::anon_send(conn_, std::move(command));
   }
 

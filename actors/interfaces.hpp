@@ -2,6 +2,7 @@
 // Every typed actor handle of proctord, in one place.
 
 #include "actors/messages.hpp"
+#include "net/server.hpp"
 
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
@@ -31,6 +32,10 @@ struct caller {
   std::string username;
   std::string socket_id;
   connection_actor conn;
+  /// The connection's socket: a room writes its frames here directly, so a
+  /// broadcast costs one queue push per member, not one actor message.
+  /// Local only (like frames); not part of the inspected fields.
+  std::shared_ptr<net::outbound> out;
 };
 
 template <class Inspector>

@@ -31,6 +31,7 @@ void rebind(self_ptr self, member& m, const caller& c) {
     send_seat(self, m.conn, seat_state::released, m.role);
   }
   m.conn = c.conn;
+  m.out = c.out;
   m.socket_id = c.socket_id;
   if (!c.username.empty())
     m.username = c.username;
@@ -145,7 +146,8 @@ void announce_back(self_ptr self, member& m) {
 
 /// Hands a seat back without replay: a snapshot instead of events.
 void resync(self_ptr self, member& m, evt::resync_reason why, bool was_away) {
-  send_event(self, m.conn, evt::resync_required{why, status_view(self, m)});
+  send_member(self, m, protocol::native::encode_shared(
+                  evt::resync_required{why, status_view(self, m)}));
   send_seat(self, m.conn,
             m.status == member_status::pending ? seat_state::pending
                                                : seat_state::seated,
@@ -153,9 +155,9 @@ void resync(self_ptr self, member& m, evt::resync_reason why, bool was_away) {
   if (m.role == member_role::host)
     for (auto& [id, p] : self->state.members)
       if (p.status == member_status::pending)
-        send_event(self, m.conn, request_event(p));
+        send_member(self, m, protocol::native::encode_shared(request_event(p)));
   for (auto& [seq, f] : m.replay_buffer)
-    send_frame(self, m.conn, f);
+    send_member(self, m, f);
   m.replay_buffer.clear();
   m.replaying = false;
   if (was_away)
@@ -192,16 +194,15 @@ void replay(self_ptr self, member& m, std::int64_t last_seq, bool was_away) {
         auto last_replayed = events.empty() ? last_seq : events.back().seq;
         // lastSeq is what the replay covers: the log as committed when it
         // was read. Anything newer (committed later) has a greater seq.
-        send_event(self, mm.conn,
-                   evt::resumed{self->state.room_id, mm.role, mm.status,
-                                last_replayed,
-                                static_cast<std::int32_t>(mine.size())});
+        send_member(self, mm, protocol::native::encode_shared(
+                          evt::resumed{self->state.room_id, mm.role, mm.status,
+                                       last_replayed,
+                                       static_cast<std::int32_t>(mine.size())}));
         for (auto e : mine)
-          send_frame(self, mm.conn,
-                     std::make_shared<const std::string>(e->payload));
+          send_member(self, mm, std::make_shared<const std::string>(e->payload));
         for (auto& [seq, f] : mm.replay_buffer)
           if (seq == 0 || seq > last_replayed)
-            send_frame(self, mm.conn, f);
+            send_member(self, mm, f);
         mm.replay_buffer.clear();
         mm.replaying = false;
         send_seat(self, mm.conn,
@@ -362,6 +363,7 @@ room_actor::behavior_type behavior(self_ptr self) {
                send_seat(self, mm.conn, seat_state::released, mm.role);
                // Not in the room any more: nothing else goes to it.
                mm.conn = nullptr;
+               mm.out.reset();
                mm.socket_id.clear();
              });
     },
@@ -406,6 +408,7 @@ room_actor::behavior_type behavior(self_ptr self) {
         step.ws.members.push_back(member_row(self, *m));
       }
       m->conn = nullptr;
+      m->out.reset();
       m->socket_id.clear();
       evt::user_left e{m->user_id, m->username, evt::leave_reason::left,
                        connected_count(self)};
@@ -548,6 +551,7 @@ room_actor::behavior_type behavior(self_ptr self) {
                send_seat(self, mm.conn, seat_state::kicked,
                          member_role::participant);
                mm.conn = nullptr;
+               mm.out.reset();
                mm.socket_id.clear();
              });
     },
@@ -592,6 +596,7 @@ room_actor::behavior_type behavior(self_ptr self) {
           send_error(self, c.conn, error_code::not_in_room,
                      "you left this room; join it again", "RESUME");
           m.conn = nullptr;
+          m.out.reset();
           return;
         }
         m.status = member_status::approved;
@@ -612,6 +617,7 @@ room_actor::behavior_type behavior(self_ptr self) {
       if (!m)
         return;
       m->conn = nullptr;
+      m->out.reset();
       m->replaying = false;
       m->replay_buffer.clear();
       m->away_since = now_ms();
@@ -673,6 +679,7 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
   h.username = creator.username;
   h.socket_id = creator.socket_id;
   h.conn = creator.conn;
+  h.out = creator.out;
   h.role = member_role::host;
   h.status = member_status::approved;
   h.was_approved = true;

@@ -39,6 +39,9 @@ struct member {
   std::string username;
   std::string socket_id;
   connection_actor conn; // null while disconnected
+  // conn's socket, set and cleared with it. Weak: the session belongs to
+  // its socket and connection actor, and must not outlive the io threads.
+  std::weak_ptr<net::outbound> out;
   protocol::member_role role = protocol::member_role::participant;
   protocol::member_status status = protocol::member_status::pending;
   bool was_approved = false; // keeps the seat across LEAVE_ROOM / reconnects

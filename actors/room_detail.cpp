@@ -29,6 +29,13 @@ void send_frame(self_ptr self, const connection_actor& to,
     self->send(to, f);
 }
 
+void send_member(self_ptr self, const member& m, const protocol::frame& f) {
+  if (auto out = m.out.lock())
+    out->send(f);
+  else if (m.conn) // a connection without a socket of its own (tests)
+    self->send(m.conn, f);
+}
+
 void send_event(self_ptr self, const connection_actor& to,
                 const protocol::event& e) {
   if (to)
@@ -107,7 +114,7 @@ void deliver(self_ptr self, const outgoing& o) {
     if (m.replaying)
       m.replay_buffer.emplace_back(o.seq, o.frame);
     else
-      send_frame(self, m.conn, o.frame);
+      send_member(self, m, o.frame);
   }
 }
 

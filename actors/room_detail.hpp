@@ -21,6 +21,9 @@ protocol::millis now_ms();
 
 void send_frame(self_ptr self, const connection_actor& to,
                 const protocol::frame& f);
+/// A frame to a seated member's socket, directly (in order with every
+/// other frame the room sends it: all go this way).
+void send_member(self_ptr self, const member& m, const protocol::frame& f);
 void send_event(self_ptr self, const connection_actor& to,
                 const protocol::event& e);
 void send_error(self_ptr self, const connection_actor& to, error_code code,

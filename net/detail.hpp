@@ -46,6 +46,9 @@ struct shared_state {
   std::atomic<std::uint64_t> messages_out{0};
   std::atomic<std::uint64_t> bytes_in{0};
   std::atomic<std::uint64_t> bytes_out{0};
+  // Frames accepted by some session's send() and not yet written or
+  // dropped: the server's backlog, which congested() compares to the limit.
+  std::atomic<std::int64_t> queued{0};
 
   // Touched once per connect and disconnect, never per message.
   std::mutex mtx;

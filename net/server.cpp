@@ -275,6 +275,7 @@ server_stats server::stats() const {
   s.connections_total = impl_->st->total.load();
   s.connections_refused = impl_->st->refused.load();
   s.slow_consumers_closed = impl_->st->slow_closed.load();
+  s.queued_frames = impl_->st->queued.load(std::memory_order_relaxed);
   s.messages_in = impl_->st->messages_in.load(std::memory_order_relaxed);
   s.messages_out = impl_->st->messages_out.load(std::memory_order_relaxed);
   s.bytes_in = impl_->st->bytes_in.load(std::memory_order_relaxed);

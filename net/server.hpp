@@ -41,6 +41,11 @@ public:
 
   /// Sends a close frame after the frames already queued.
   virtual void close(close_code code, std::string reason) = 0;
+
+  /// The server as a whole has more frames queued for its clients than
+  /// `server_config::max_queued_frames`: it is writing slower than it is
+  /// asked to. Work that can be dropped (live-only messages) should be.
+  virtual bool congested() const { return false; }
 };
 
 /// The receiving side of one WebSocket session, supplied by the application.
@@ -104,6 +109,8 @@ struct server_config {
   std::size_t send_queue_bytes = 4 << 20;
   std::size_t send_queue_frames = 4096;
   std::size_t max_connections_per_ip = 4096;
+  /// Frames queued across all sessions above which congested() is true.
+  std::size_t max_queued_frames = 8192;
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds handshake_timeout{10};
 };
@@ -114,6 +121,7 @@ struct server_stats {
   std::uint64_t connections_total = 0;
   std::uint64_t connections_refused = 0;
   std::uint64_t slow_consumers_closed = 0;
+  std::int64_t queued_frames = 0; // accepted for writing, not yet written
   /// Text frames read from clients and handed to an inbound.
   std::uint64_t messages_in = 0;
   /// Text frames whose write to a socket completed.

@@ -14,6 +14,8 @@
 #include <spdlog/spdlog.h>
 
 #include <deque>
+#include <mutex>
+#include <vector>
 
 namespace proctord::net::detail {
 
@@ -41,6 +43,9 @@ public:
   }
 
   ~websocket_session() override {
+    // Whatever was never written leaves the server's backlog.
+    forget(static_cast<std::int64_t>(inbox_.size() + queue_.size()
+                                     + (in_flight_ ? 1 : 0)));
     notify_closed(); // the io_context went away under a live session
     --st_->open;
     std::lock_guard<std::mutex> guard{st_->mtx};
@@ -55,10 +60,26 @@ public:
 
   // -- outbound ---------------------------------------------------------------
 
+  /// Frames from other threads gather in the inbox; one posted handler
+  /// moves all of them onto the session's queue, so a burst of frames to
+  /// one client costs one post, not one each.
   void send(shared_frame frame) override {
+    st_->queued.fetch_add(1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> guard{inbox_mutex_};
+      inbox_.push_back(std::move(frame));
+      if (drain_posted_)
+        return;
+      drain_posted_ = true;
+    }
     asio::post(ws_.get_executor(),
-               beast::bind_front_handler(&websocket_session::on_send,
-                                         shared_from_this(), std::move(frame)));
+               beast::bind_front_handler(&websocket_session::on_inbox,
+                                         shared_from_this()));
+  }
+
+  bool congested() const override {
+    return st_->queued.load(std::memory_order_relaxed)
+           > static_cast<std::int64_t>(st_->cfg.max_queued_frames);
   }
 
   void close(close_code code, std::string reason) override {
@@ -165,15 +186,33 @@ private:
     do_read();
   }
 
+  void on_inbox() {
+    {
+      std::lock_guard<std::mutex> guard{inbox_mutex_};
+      drained_.swap(inbox_);
+      drain_posted_ = false;
+    }
+    for (auto& f : drained_)
+      on_send(std::move(f));
+    drained_.clear();
+  }
+
+  void forget(std::int64_t frames) {
+    st_->queued.fetch_sub(frames, std::memory_order_relaxed);
+  }
+
   void on_send(shared_frame frame) {
-    if (closing_ || !accepted_)
+    if (closing_ || !accepted_) {
+      forget(1);
       return;
+    }
     auto& cfg = st_->cfg;
     if (queued_bytes_ + frame->size() > cfg.send_queue_bytes
         || queue_.size() >= cfg.send_queue_frames) {
       ++st_->slow_closed;
       spdlog::warn("net closes slow consumer {} ({} frames, {} bytes queued)",
                    slot_->ip(), queue_.size(), queued_bytes_);
+      forget(static_cast<std::int64_t>(queue_.size()) + 1);
       queue_.clear();
       queued_bytes_ = 0;
       on_close_request(close_code::policy_violation, "send queue overflow");
@@ -198,8 +237,10 @@ private:
     auto bytes = in_flight_->size();
     queued_bytes_ -= std::min(queued_bytes_, bytes);
     in_flight_.reset();
+    forget(1);
     if (ec) {
       fail(ec, "websocket write");
+      forget(static_cast<std::int64_t>(queue_.size()));
       queue_.clear();
       queued_bytes_ = 0;
       return;
@@ -268,6 +309,10 @@ private:
   std::shared_ptr<ip_slot> slot_;
   std::shared_ptr<inbound> in_;
   beast::flat_buffer buffer_;
+  std::mutex inbox_mutex_;
+  std::vector<shared_frame> inbox_;   // guarded by inbox_mutex_
+  bool drain_posted_ = false;         // guarded by inbox_mutex_
+  std::vector<shared_frame> drained_; // strand only
   std::deque<shared_frame> queue_;
   shared_frame in_flight_;
   std::size_t queued_bytes_ = 0;

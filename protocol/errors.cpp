@@ -45,6 +45,8 @@ std::string_view to_code(error_code code) noexcept {
       return "STORE_UNAVAILABLE";
     case error_code::session_replaced:
       return "SESSION_REPLACED";
+    case error_code::overloaded:
+      return "OVERLOADED";
     case error_code::internal:
       return "INTERNAL";
   }
@@ -56,6 +58,7 @@ bool retryable(error_code code) noexcept {
   switch (code) {
     case error_code::rate_limited:
     case error_code::store_unavailable:
+    case error_code::overloaded:
     case error_code::internal:
       return true;
     default:

@@ -27,6 +27,7 @@ enum class error_code : std::uint8_t {
   rate_limited,      // too many messages per second; the message was dropped
   store_unavailable, // the write did not commit; retry
   session_replaced,  // the same user joined the room from another connection
+  overloaded,        // the server is behind on writing; a live-only message was dropped
   internal,
 };
 

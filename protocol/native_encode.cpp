@@ -93,6 +93,8 @@ std::string_view default_message(error_code code) noexcept {
       return "you were removed from this room";
     case error_code::invalid_state:
       return "not possible in the room's current state";
+    case error_code::overloaded:
+      return "the server is at capacity; send it again later";
     case error_code::user_not_found:
       return "no such user in the room";
     case error_code::rate_limited:

@@ -237,7 +237,7 @@ public:
     auto conn = sys.spawn(recorder, in);
     remember(conn);
     auto socket = "sock-" + id + "-" + std::to_string(++sockets_);
-    return user{caller{id, name.empty() ? "name-" + id : name, socket, conn},
+    return user{caller{id, name.empty() ? "name-" + id : name, socket, conn, nullptr},
                 in};
   }
 

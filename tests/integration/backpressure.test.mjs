@@ -148,3 +148,59 @@ describe('rate limiting (--rate-limit 5 --rate-burst 5)', () => {
     c.close(); other.close();
   });
 });
+
+describe('overload (--max-queued-frames 20)', () => {
+  test('live-only messages are refused with OVERLOADED while the backlog is high; durable ones go on', async () => {
+    const server = await startServer({
+      args: ['--max-queued-frames', '20', '--rate-limit', '100000', '--rate-burst', '100000'],
+    });
+    servers.push(server);
+    const { host, roomId } = await createRoom(server, { maxGuests: 10 });
+    const reader = await admit(server, host, roomId, uid('reader'), 'Rita Reader');
+    const stalled = await admit(server, host, roomId, uid('stalled'), 'Stan Stalled');
+    await startRoom(host, roomId);
+    await reader.next('ROOM_STARTED');
+    await stalled.next('ROOM_STARTED');
+
+    // One participant stops reading: once the kernel's buffers are full,
+    // frames for it wait in the server's queue, which is the backlog.
+    stalled.ws._socket.pause();
+    const big = randomBytes(3000).toString('base64'); // 4,000 characters
+    let overloaded = null;
+    let sent = 0;
+    for (; sent < 2000 && !overloaded; sent += 1) {
+      host.send({ type: 'ANNOUNCE', roomId, message: `${sent} ${big}`.slice(0, 4096) });
+      const m = await host.next(['ANNOUNCEMENT', 'ERROR'], { timeout: 10_000 });
+      if (m.type === 'ERROR') overloaded = m;
+    }
+    assert.ok(overloaded, `${sent} announcements of 4 KB never made the server report OVERLOADED`);
+    assert.equal(overloaded.code, 'OVERLOADED');
+    assert.equal(overloaded.requestType, 'ANNOUNCE');
+    const stats = await (await fetch(`${server.httpUrl}/api/stats`)).json();
+    assert.ok(stats.queuedFrames > 20, `queuedFrames ${stats.queuedFrames}`);
+
+    // Live code is shed too; a submission (durable, acknowledged) is not.
+    reader.send({ type: 'CODE_CHANGE', roomId, code: 'x = 1', language: 'python' });
+    const codeAnswer = await reader.next('ERROR');
+    assert.equal(codeAnswer.code, 'OVERLOADED');
+    assert.equal(codeAnswer.requestType, 'CODE_CHANGE');
+    reader.send({ type: 'SUBMIT_CODE', roomId, code: 'print(1)', language: 'python' });
+    await reader.next('SUBMISSION_RECEIVED');
+
+    // The stalled client reads again: the backlog drains and announcements
+    // are accepted once more.
+    stalled.ws._socket.resume();
+    let accepted = false;
+    const deadline = Date.now() + 15_000;
+    while (!accepted && Date.now() < deadline) {
+      await settle(200);
+      host.send({ type: 'ANNOUNCE', roomId, message: 'back to normal' });
+      const m = await host.next(['ANNOUNCEMENT', 'ERROR'], { timeout: 10_000 });
+      accepted = m.type === 'ANNOUNCEMENT';
+    }
+    assert.ok(accepted, 'announcements are accepted again once the backlog drained');
+    const after = await (await fetch(`${server.httpUrl}/api/stats`)).json();
+    assert.ok(after.queuedFrames <= 20, `queuedFrames ${after.queuedFrames} after draining`);
+    for (const c of [host, reader, stalled]) c.close();
+  });
+});

@@ -37,6 +37,7 @@ TEST_CASE("every error code has its stable wire string") {
     {error_code::rate_limited, "RATE_LIMITED", true},
     {error_code::store_unavailable, "STORE_UNAVAILABLE", true},
     {error_code::session_replaced, "SESSION_REPLACED", false},
+    {error_code::overloaded, "OVERLOADED", true},
     {error_code::internal, "INTERNAL", true},
   };
   std::set<std::string> seen;

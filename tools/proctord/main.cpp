@@ -80,6 +80,7 @@ std::string stats_json(const net::server* srv) {
          + ",\"connectionsRefused\":" + std::to_string(s.connections_refused)
          + ",\"slowConsumersClosed\":"
          + std::to_string(s.slow_consumers_closed)
+         + ",\"queuedFrames\":" + std::to_string(s.queued_frames)
          + ",\"messagesIn\":" + std::to_string(s.messages_in)
          + ",\"messagesOut\":" + std::to_string(s.messages_out)
          + ",\"bytesIn\":" + std::to_string(s.bytes_in)

@@ -99,6 +99,11 @@ std::map<std::string, option> table(server_options& o) {
                             "frames queued to one client before it is closed",
                             integer("send-queue-frames", o.net.send_queue_frames,
                                     1, 1 << 24)};
+  t["max-queued-frames"] = {
+    "MAX_QUEUED_FRAMES",
+    "frames queued across all clients above which live-only messages "
+    "(ANNOUNCE, CODE_CHANGE) are refused with OVERLOADED",
+    integer("max-queued-frames", o.net.max_queued_frames, 1, 1LL << 32)};
   t["max-conns-per-ip"] = {"MAX_CONNS_PER_IP", "connections per client IP",
                            integer("max-conns-per-ip",
                                    o.net.max_connections_per_ip, 1, 1 << 24)};

@@ -173,3 +173,23 @@ TEST_CASE("this process's own /proc figures read") {
   CHECK(p->hwm_kib >= p->rss_kib);
   CHECK_FALSE(read_proc(999'999'999));
 }
+
+TEST_CASE("a refused message is no longer expected anywhere") {
+  auto s = plan();
+  room_slot room;
+  room.publish("Ab3dE9");
+  room.audience.store(5);
+  auto d = make_dialect("native");
+  auto host = d->make_session({role::host, 0, &room, "h", "H", &s});
+  recording_io io;
+  host->on_open(io, false);
+  host->on_text(io, R"({"type":"ROOM_CREATED","seq":1,"data":{"roomId":"Ab3dE9","resumeToken":"r"}})");
+  host->on_text(io, R"({"type":"ROOM_STARTED","seq":2,"data":{"roomId":"Ab3dE9"}})");
+  room.audience.store(5);
+  REQUIRE(host->act(io, action::announce));
+  REQUIRE(host->act(io, action::announce));
+  CHECK(io.expected[tally::announcement] == 10);
+  host->on_text(io, R"({"type":"ERROR","code":"OVERLOADED","message":"m","requestType":"ANNOUNCE"})");
+  CHECK(io.expected[tally::announcement] == 5);
+  CHECK(io.errors == std::vector<std::string>{"ERROR:OVERLOADED"});
+}

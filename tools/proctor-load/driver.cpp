@@ -8,6 +8,7 @@
 #include <iostream>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <netinet/in.h>
@@ -486,6 +487,7 @@ public:
     if (opts_.server_pid) {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
       sample_server(r.server_connected);
+      r.open_when_connected = totals().open;
     }
 
     run_.now = phase::active;
@@ -663,12 +665,14 @@ private:
     for (std::size_t i = 0; i < clients_.size(); ++i) {
       pace();
       auto& c = clients_[i];
-      if (i >= hosts_) {
+      if (i >= hosts_ && !abandoned_.count(c->room()->index)) {
         auto& room = *c->room();
         auto deadline = clock_type::now() + std::chrono::seconds(10);
         while (!room.ready.load(std::memory_order_acquire)
                && clock_type::now() < deadline)
           std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        if (!room.ready.load())
+          abandoned_.insert(room.index); // its other participants fail at once
       }
       if (i >= hosts_ && !c->room()->ready.load()) {
         asio::post(c->io(), [c] { c->fail_unstarted("room was never created"); });
@@ -895,6 +899,7 @@ private:
   std::size_t hosts_ = 0;
   std::uint64_t storm_clients_ = 0;
   std::uint64_t peak_rss_ = 0;
+  std::set<std::size_t> abandoned_; // rooms whose host never created them
   std::int64_t ramp_started_ns_ = 0;
   clock_type::time_point started_ = clock_type::now();
   clock_type::time_point last_progress_ = clock_type::now();

@@ -110,7 +110,9 @@ public:
     } else if (type == "HEARTBEAT_ACK" || type == "PROCTORING_UPDATE") {
       seq(frame);
     } else if (type == "ERROR") {
-      io.error("ERROR:" + std::string(find_string(frame, "code")));
+      auto code = find_string(frame, "code");
+      io.error("ERROR:" + std::string(code));
+      refused(io, find_string(frame, "requestType"));
     } else {
       control(io, type, frame);
     }
@@ -171,6 +173,21 @@ private:
     auto t = find_stamp(frame);
     if (t >= 0)
       io.record(latency_kind::delivery, io.now_ns() - t);
+  }
+
+  /// A refused message (shed, rate limited, not stored) is not expected
+  /// to arrive anywhere: the sender was told.
+  void refused(session_io& io, std::string_view request_type) {
+    if (request_type == "ANNOUNCE") {
+      io.expect(tally::announcement, -spec_.room->audience.load());
+    } else if (request_type == "FULLSCREEN_EXIT" || request_type == "TAB_BLUR") {
+      io.expect(tally::violation, -1);
+    } else if (request_type == "SUBMIT_CODE") {
+      io.expect(tally::submission_ack, -1);
+      io.expect(tally::submission_to_host, -1);
+      if (!submits_.empty())
+        submits_.pop_back();
+    }
   }
 
   void seq(std::string_view frame) {

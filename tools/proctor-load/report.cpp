@@ -181,11 +181,11 @@ std::optional<double> report::cpu_us_per_delivery() const noexcept {
 }
 
 std::optional<double> report::bytes_per_connection() const noexcept {
-  if (!server_idle || !server_connected || connected == 0)
+  if (!server_idle || !server_connected || open_when_connected == 0)
     return std::nullopt;
   auto grown = static_cast<double>(server_connected->rss_kib)
                - static_cast<double>(server_idle->rss_kib);
-  return grown * 1024.0 / static_cast<double>(connected);
+  return grown * 1024.0 / static_cast<double>(open_when_connected);
 }
 
 std::string brief(const histogram& h) {

@@ -54,6 +54,7 @@ struct report {
   std::uint64_t connect_failed = 0;  // attempts that did not
   std::uint64_t closed_by_server = 0;
   std::uint64_t open_at_end = 0;
+  std::uint64_t open_when_connected = 0; // when server_connected was read
   double ramp_seconds = 0;     // from the first attempt to all settled
   double handshake_seconds = 0; // from the first attempt to the last handshake
   double measured_seconds = 0; // the window figures are over

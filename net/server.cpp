@@ -178,6 +178,10 @@ private:
       beast::error_code ep_ec;
       auto ip = socket.remote_endpoint(ep_ec).address().to_string();
       if (auto slot = acquire_ip_slot(st_, ip)) {
+        if (st_->cfg.socket_send_buffer > 0)
+          socket.set_option(asio::socket_base::send_buffer_size(
+                              static_cast<int>(st_->cfg.socket_send_buffer)),
+                            ep_ec);
         std::make_shared<http_session>(std::move(socket), st_, std::move(slot))
           ->run();
       } else {

@@ -109,6 +109,11 @@ struct server_config {
   std::size_t send_queue_bytes = 4 << 20;
   std::size_t send_queue_frames = 4096;
   std::size_t max_connections_per_ip = 4096;
+  /// SO_SNDBUF of each client socket; 0 leaves it to the kernel, which on
+  /// Linux lets it grow to net.ipv4.tcp_wmem's maximum (4 MiB) for a client
+  /// that stops reading: a bound per connection on kernel memory, and on
+  /// how much a slow client can fall behind before send_queue_bytes counts.
+  std::size_t socket_send_buffer = 0;
   /// Frames queued across all sessions above which congested() is true.
   std::size_t max_queued_frames = 8192;
   std::chrono::seconds idle_timeout{60};

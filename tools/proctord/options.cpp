@@ -99,6 +99,11 @@ std::map<std::string, option> table(server_options& o) {
                             "frames queued to one client before it is closed",
                             integer("send-queue-frames", o.net.send_queue_frames,
                                     1, 1 << 24)};
+  t["socket-send-buffer"] = {
+    "SOCKET_SEND_BUFFER",
+    "kernel send buffer of each client socket in bytes (0: the kernel's "
+    "autotuning, up to 4 MiB a socket on Linux)",
+    integer("socket-send-buffer", o.net.socket_send_buffer, 0, 1LL << 30)};
   t["max-queued-frames"] = {
     "MAX_QUEUED_FRAMES",
     "frames queued across all clients above which live-only messages "

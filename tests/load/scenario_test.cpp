@@ -117,6 +117,8 @@ TEST_CASE("bad scenarios are refused with the key's path") {
      "host: hosts do not send"},
     {R"({"url": "ws://h/", "rooms": 1, "participantsPerRoom": 50, "room": {"maxGuests": 10}})",
      "room.maxGuests: is smaller than participantsPerRoom"},
+    {R"({"url": "ws://h/", "rooms": 1, "joinRooms": false, "participant": {"submit": {"perSecond": 1}}})",
+     "joinRooms: is false"},
     {R"({"url": "ws://h/", "rooms": 1, "slowReaders": {"fraction": 2}})",
      "slowReaders.fraction: must be between 0 and 1"},
   };

@@ -38,6 +38,17 @@ std::int64_t now_ns() {
 
 enum class phase { ramp, active, drain, closing };
 
+/// A fixed, evenly spread choice of `fraction` of the clients.
+bool chosen(std::size_t i, double fraction, std::uint64_t salt) {
+  std::uint64_t h = (i + 1) * 0x9E3779B97F4A7C15ull ^ (salt * 0xBF58476D1CE4E5B9ull);
+  h ^= h >> 31;
+  h *= 0x94D049BB133111EBull;
+  h ^= h >> 29;
+  return static_cast<double>(h % 1000000) < fraction * 1000000.0;
+}
+constexpr std::uint64_t slow_salt = 1;
+constexpr std::uint64_t storm_salt = 2;
+
 /// How many frames a client queues for a server that does not read before
 /// it gives up on the action (counted as skipped).
 constexpr std::size_t client_backlog_limit = 4096;
@@ -170,6 +181,13 @@ public:
     auto& sock = ws_->next_layer();
     boost::system::error_code ec;
     sock.open(target.protocol(), ec);
+    if (!ec && spec_.who == role::participant && run_.plan->slow_fraction > 0
+        && chosen(index_, run_.plan->slow_fraction, slow_salt)) {
+      // A future slow reader has a small receive window, like a phone on
+      // a bad network, so that it falls behind in seconds rather than
+      // after megabytes of kernel buffers.
+      sock.set_option(asio::socket_base::receive_buffer_size(16384), ec);
+    }
     if (!ec && !run_.sources.empty()) {
       // Ports are picked at connect time, per (source, destination), so
       // that each source address offers its whole ephemeral range.
@@ -665,7 +683,7 @@ private:
     for (std::size_t i = 0; i < clients_.size(); ++i) {
       pace();
       auto& c = clients_[i];
-      if (i >= hosts_ && !abandoned_.count(c->room()->index)) {
+      if (i >= hosts_ && plan_.join_rooms && !abandoned_.count(c->room()->index)) {
         auto& room = *c->room();
         auto deadline = clock_type::now() + std::chrono::seconds(10);
         while (!room.ready.load(std::memory_order_acquire)
@@ -674,7 +692,7 @@ private:
         if (!room.ready.load())
           abandoned_.insert(room.index); // its other participants fail at once
       }
-      if (i >= hosts_ && !c->room()->ready.load()) {
+      if (i >= hosts_ && plan_.join_rooms && !c->room()->ready.load()) {
         asio::post(c->io(), [c] { c->fail_unstarted("room was never created"); });
       } else {
         asio::post(c->io(), [c] { c->connect(false); });
@@ -724,14 +742,14 @@ private:
       if (!slow_done && now >= at(plan_.slow_at_seconds)) {
         slow_done = true;
         for (std::size_t i = hosts_; i < clients_.size(); ++i)
-          if (chosen(i, plan_.slow_fraction, 1))
+          if (chosen(i, plan_.slow_fraction, slow_salt))
             asio::post(clients_[i]->io(), [c = clients_[i]] { c->stop_reading(); });
       }
       if (!storm_done && now >= at(plan_.reconnect_at_seconds)) {
         storm_done = true;
         run_.storm_started_ns = now_ns();
         for (std::size_t i = 0; i < clients_.size(); ++i)
-          if (chosen(i, plan_.reconnect_fraction, 2)) {
+          if (chosen(i, plan_.reconnect_fraction, storm_salt)) {
             ++storm_clients_;
             asio::post(clients_[i]->io(),
                        [c = clients_[i]] { c->drop_and_reconnect(); });
@@ -750,14 +768,6 @@ private:
     }
   }
 
-  /// A fixed, evenly spread choice of `fraction` of the clients.
-  static bool chosen(std::size_t i, double fraction, std::uint64_t salt) {
-    std::uint64_t h = (i + 1) * 0x9E3779B97F4A7C15ull ^ (salt * 0xBF58476D1CE4E5B9ull);
-    h ^= h >> 31;
-    h *= 0x94D049BB133111EBull;
-    h ^= h >> 29;
-    return static_cast<double>(h % 1000000) < fraction * 1000000.0;
-  }
 
   /// Waits until nothing has arrived for 300 ms (and every expected
   /// acknowledgement is in), at most drainSeconds.

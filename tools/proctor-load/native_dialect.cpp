@@ -71,6 +71,10 @@ public:
       return;
     }
     auto& plan = *spec_.plan;
+    if (!plan.join_rooms) {
+      enter(io); // open is all there is to it
+      return;
+    }
     if (spec_.who == role::host) {
       auto guests = plan.room_max_guests.value_or(
         std::max<std::size_t>(1, plan.participants_per_room));

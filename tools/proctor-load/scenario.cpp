@@ -231,6 +231,7 @@ scenario parse_scenario(std::string_view json_text,
   r.number("warmupSeconds", s.warmup_seconds, 0, 86400);
   r.number("durationSeconds", s.duration_seconds, 0, 86400);
   r.number("drainSeconds", s.drain_seconds, 0, 3600);
+  r.boolean("joinRooms", s.join_rooms);
 
   if (auto room = r.get("room")) {
     object_reader rr(*room, "room");
@@ -285,6 +286,12 @@ scenario parse_scenario(std::string_view json_text,
   for (auto* p : {&s.host.code_change, &s.host.violation, &s.host.submit})
     if (p->enabled())
       fail("host", "hosts do not send codeChange, violation or submit");
+  if (!s.join_rooms)
+    for (auto* p : {&s.host.announce, &s.participant.code_change,
+                    &s.participant.violation, &s.participant.submit})
+      if (p->enabled())
+        fail("joinRooms", "is false: connections in no room can only send "
+                          "heartbeats");
   if (s.room_max_guests && *s.room_max_guests < s.participants_per_room)
     fail("room.maxGuests", "is smaller than participantsPerRoom");
   return s;

@@ -51,6 +51,9 @@ struct scenario {
   double warmup_seconds = 1;     // after everyone is in, before measuring
   double duration_seconds = 10;  // the measured window
   double drain_seconds = 5;      // at most, waiting for in-flight messages
+  /// false: connections only open (and heartbeat); nobody creates or joins
+  /// a room. For measuring handshakes alone.
+  bool join_rooms = true;
   // The room each host creates.
   bool room_public = false;
   bool room_start = true;

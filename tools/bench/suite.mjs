@@ -1,0 +1,267 @@
+#!/usr/bin/env node
+// The benchmark suite (README.md here): starts a server, drives it with
+// tools/proctor-load (a scenario from tools/scenarios/), and prints one
+// markdown table row per figure, for proctord and for the Node.js `ws`
+// baseline (tools/bench/baseline/ws-server.mjs) measured in the same run.
+//
+//   node tools/bench/suite.mjs [idle] [storm] [fanout] [mix] [slow] [storm-reconnect]
+//       [--servers proctord,baseline] [--no-pin] [--quick]
+//
+// With no scenario names it runs them all. The server is pinned to CPU 0
+// and the load tool to CPU 1 (taskset) unless --no-pin. --quick shortens
+// every run (for trying the suite, not for figures).
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const wanted = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--servers'));
+const all = ['idle', 'storm', 'fanout', 'mix', 'slow', 'reconnect'];
+const runs = wanted.length ? wanted : all;
+const servers = option('--servers', 'proctord,baseline').split(',');
+const pin = !flag('--no-pin') && cpus().length >= 2;
+const quick = flag('--quick');
+
+const bin = (env, rel) => {
+  const p = process.env[env] ?? path.join(repo, rel);
+  if (!existsSync(p)) throw new Error(`${p} not found: build first (tools/dev test) or set ${env}`);
+  return p;
+};
+const proctordBin = bin('PROCTORD_BIN', 'build/proctord');
+const loadBin = bin('PROCTOR_LOAD_BIN', 'build/proctor-load');
+const scenario = (name) => path.join(repo, 'tools/scenarios', `${name}.json`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const onCpu = (cpu, cmd, argv) => (pin ? ['taskset', ['-c', String(cpu), cmd, ...argv]] : [cmd, argv]);
+
+/// Reads utime+stime (s) and VmRSS (KiB) of a process.
+function proc(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (k) => Number((status.match(new RegExp(`${k}:\\s+(\\d+)`)) ?? [0, 0])[1]);
+  return { cpu: ticks / 100, rss: kib('VmRSS'), hwm: kib('VmHWM') };
+}
+
+/// Starts proctord or the baseline on CPU 0; resolves {name, pid, port, secret, stop}.
+async function startServer(kind, extra = []) {
+  const secret = randomBytes(32).toString('hex');
+  const dir = mkdtempSync(path.join(tmpdir(), `bench-${kind}-`));
+  const [cmd, argv] = kind === 'proctord'
+    ? onCpu(0, proctordBin, ['--port', '0', '--bind', '127.0.0.1', '--db', path.join(dir, 'bench.db'),
+        '--jwt-secret', secret, '--log-level', 'info', '--rate-limit', '1000000', '--rate-burst', '1000000',
+        '--max-conns-per-ip', '20000', '--caf-threads', '1', ...extra])
+    : onCpu(0, process.execPath, [path.join(here, 'baseline/ws-server.mjs'), '--port', '0', '--secret', secret]);
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const port = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${kind} did not start:\n${log}`)), 15000);
+    const look = (d) => {
+      log += d;
+      const m = log.match(/listening on (?:[^\s:]+:)?(\d+)/);
+      if (m) { clearTimeout(t); resolve(Number(m[1])); }
+    };
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
+    child.on('exit', (c) => reject(new Error(`${kind} exited ${c}:\n${log}`)));
+  });
+  child.removeAllListeners('exit');
+  await sleep(300);
+  return {
+    kind, pid: child.pid, port, secret, db: path.join(dir, 'bench.db'),
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => { child.once('exit', r); setTimeout(r, 10000); });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/// Runs proctor-load on CPU 1; resolves its JSON report. Every run gets
+/// its own user ids (--instance), so that runs against one server never
+/// meet each other's rooms.
+let runs_so_far = 0;
+async function load(server, name, sets = [], extra = []) {
+  if (!extra.includes('--instance')) extra = [...extra, '--instance', String(1000 + runs_so_far++)];
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-report-'));
+  const json = path.join(dir, 'r.json');
+  const q = quick ? ['--set', 'durationSeconds=3', '--set', 'warmupSeconds=1'] : [];
+  const argv = [scenario(name), '--url', `ws://127.0.0.1:${server.port}/ws`, '--secret', server.secret,
+    '--server-pid', String(server.pid), '--json', json, '--quiet', ...q,
+    ...sets.flatMap((s) => ['--set', s]), ...extra];
+  const [cmd, full] = onCpu(1, loadBin, argv);
+  const out = await new Promise((resolve) => {
+    const c = spawn(cmd, full, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    c.stdout.on('data', (d) => { text += d; });
+    c.stderr.on('data', (d) => { text += d; });
+    c.on('exit', (code) => resolve({ code, text }));
+  });
+  let report = null;
+  try { report = JSON.parse(readFileSync(json, 'utf8')); } catch { /* below */ }
+  rmSync(dir, { recursive: true, force: true });
+  if (!report) throw new Error(`proctor-load ${name} failed (${out.code}):\n${out.text}`);
+  if (Object.keys(report.errors).length)
+    console.error(`  ${server.kind} ${name} ${sets.join(' ')}: errors ${JSON.stringify(report.errors)}`);
+  return report;
+}
+
+async function stats(server) {
+  return (await fetch(`http://127.0.0.1:${server.port}/api/stats`)).json();
+}
+
+const rows = [];
+const label = { proctord: 'proctord', baseline: 'Node ws baseline' };
+function row(scenarioName, figure, kind, value, target = '') {
+  const line = `| ${scenarioName} | ${figure} | ${label[kind]} | ${value} | ${target} |`;
+  rows.push(line);
+  console.log(line);
+}
+const f = (v, d = 0) => (v == null || Number.isNaN(v) ? '–' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const lost = (r) => Object.values(r.loss).reduce((s, l) => s + l.lost, 0);
+
+// 1. Idle capacity: ~19k connections from 3 load processes, heartbeats every 25 s.
+async function idle(kind) {
+  const server = await startServer(kind);
+  const processes = quick ? 1 : 3;
+  const roomsEach = quick ? 10 : 63;
+  const total = processes * roomsEach * 100;
+  const before = proc(server.pid);
+  const runsP = [];
+  for (let k = 0; k < processes; k++) {
+    runsP.push(load(server, 'idle', [`rooms=${roomsEach}`, 'rampPerSecond=250', 'warmupSeconds=1',
+      `durationSeconds=${quick ? 20 : 60}`],
+      ['--instance', String(k), '--threads', '1', '--source-addresses', `127.0.0.${2 + 2 * k}-127.0.0.${3 + 2 * k}`]));
+  }
+  // Everyone in, or the count stopped growing for 5 s.
+  let open = 0;
+  let still = 0;
+  const deadline = Date.now() + 90000;
+  while (Date.now() < deadline && open < total && still < 20) {
+    await sleep(250);
+    const now = (await stats(server)).connections;
+    still = now === open && now > 0 ? still + 1 : 0;
+    open = now;
+  }
+  await sleep(2000);
+  const held = proc(server.pid);
+  await sleep(quick ? 3000 : 10000);
+  const later = proc(server.pid);
+  const reports = await Promise.all(runsP);
+  const failed = reports.reduce((s, r) => s + r.connections.failed, 0);
+  const perConn = ((held.rss - before.rss) * 1024) / open;
+  const idleCpu = ((later.cpu - held.cpu) / (quick ? 3 : 10)) * 100;
+  row('1 idle capacity', 'connections held (failed)', kind, `${f(open)} (${failed})`, '~19,000');
+  row('1 idle capacity', 'RSS per idle connection', kind, `${f(perConn / 1024, 2)} KiB`, '≤ 5 KiB');
+  row('1 idle capacity', 'idle CPU, all connected', kind, `${f(idleCpu, 1)} %`);
+  await server.stop();
+}
+
+// 2. Connection storm.
+async function storm(kind) {
+  const server = await startServer(kind);
+  const r = await load(server, 'storm', quick ? ['rooms=10'] : []);
+  row('2 connection storm', `handshakes/s (${f(r.connections.connected)} conns, ${r.connections.failed} failed)`, kind,
+    f(r.connections.handshakesPerSecond), '≥ 4,000/s');
+  row('2 connection storm', 'handshake p50 / p99', kind,
+    `${f(r.latencyMs.handshake.p50, 1)} / ${f(r.latencyMs.handshake.p99, 1)} ms`);
+  await server.stop();
+}
+
+// 3 + 4. Fan-out stepped to saturation, then latency at 25 / 50 / 75 %.
+async function fanout(kind) {
+  const server = await startServer(kind);
+  const steps = quick ? [10, 40] : [10, 20, 40, 60, 80, 100, 130, 160, 200];
+  let best = null;
+  for (const rate of steps) {
+    const r = await load(server, 'fanout', [`host.announce.perSecond=${rate}`]);
+    const offered = rate * 20 * 100;
+    const got = r.messages.deliveriesPerSecond;
+    console.error(`  ${kind} fan-out ${rate}/s per host: offered ${f(offered)}/s delivered ${f(got)}/s ` +
+      `p99 ${f(r.latencyMs.delivery.p99, 1)} ms, ${f(r.server.cpuMicrosPerDelivery, 2)} µs/delivery`);
+    if (!best || got > best.got) best = { rate, got, r };
+    if (got < 0.9 * offered || r.latencyMs.delivery.p99 > 200) break;
+  }
+  const sat = best.got;
+  const cpuPct = (best.r.server.cpuSecondsInWindow / best.r.measuredSeconds) * 100;
+  row('3 room fan-out', 'deliveries/s at saturation (20 rooms of 100)', kind, f(sat), '≥ 170,000/s');
+  row('3 room fan-out', 'server CPU per delivery (at saturation)', kind,
+    `${f(best.r.server.cpuMicrosPerDelivery, 2)} µs (${f(cpuPct)} % of a core)`, '≤ 5 µs');
+  for (const share of [0.25, 0.5, 0.75]) {
+    const rate = Math.max(1, (sat * share) / (20 * 100));
+    const r = await load(server, 'fanout', [`host.announce.perSecond=${rate.toFixed(2)}`]);
+    const d = r.latencyMs.delivery;
+    row(`4 latency at ${share * 100} %`, `p50 / p99 / p99.9 (${f(r.messages.deliveriesPerSecond)}/s)`, kind,
+      `${f(d.p50, 2)} / ${f(d.p99, 2)} / ${f(d.p999, 2)} ms`, share === 0.5 ? 'p99 ≤ 10 ms' : '');
+  }
+  await server.stop();
+  return sat;
+}
+
+// 5. Assessment mix.
+async function mix(kind) {
+  const server = await startServer(kind);
+  const r = await load(server, 'mix', quick ? ['rooms=20'] : []);
+  let stored = '';
+  if (kind === 'proctord') {
+    const n = execFileSync('sqlite3', [server.db, 'SELECT COUNT(*) FROM submissions']).toString().trim();
+    stored = `, ${n} stored`;
+  }
+  row('5 assessment mix', `lost (of ${f(Object.values(r.loss).reduce((s, l) => s + l.expected, 0))} expected)`, kind,
+    `${lost(r)} (${f(r.delivered.submissionAck ?? 0)} submissions acked${stored}, errors ${Object.keys(r.errors).length})`, '0');
+  row('5 assessment mix', 'p99 delivery / p99 submission ack', kind,
+    `${f(r.latencyMs.delivery.p99, 2)} / ${f(r.latencyMs.ack.p99, 2)} ms`);
+  await server.stop();
+}
+
+// 6a. Slow readers: p99 of the others against the same run without them.
+async function slow(kind) {
+  const server = await startServer(kind, kind === 'proctord' ? ['--send-queue-bytes', '262144', '--socket-send-buffer', '65536'] : []);
+  const base = await load(server, 'slow-readers', ['slowReaders.fraction=0']);
+  const closedBefore = (await stats(server)).slowConsumersClosed ?? 0;
+  const r = await load(server, 'slow-readers');
+  const closed = ((await stats(server)).slowConsumersClosed ?? 0) - closedBefore;
+  const p = proc(server.pid);
+  row('6 slow readers (5 %)', 'others\' p99: baseline → with slow readers', kind,
+    `${f(base.latencyMs.delivery.p99, 2)} → ${f(r.latencyMs.delivery.p99, 2)} ms`, '≤ 2× baseline');
+  row('6 slow readers (5 %)', 'slow clients closed by server; server peak RSS', kind,
+    `${kind === 'proctord' ? closed : 'n/a (no limit)'}; ${f(r.server.peakRssKiB / 1024, 0)} MiB (VmHWM ${f(p.hwm / 1024)} MiB)`, 'bounded');
+  await server.stop();
+}
+
+// 6b. Reconnect storm: everyone drops and resumes at once.
+async function reconnect(kind) {
+  if (kind !== 'proctord') {
+    row('6 reconnect storm', 'all back (RESUME)', kind, 'n/a: no resume');
+    return;
+  }
+  const server = await startServer(kind);
+  const r = await load(server, 'reconnect-storm');
+  row('6 reconnect storm', `all ${f(r.reconnect?.clients)} back within`, kind,
+    r.reconnect?.allBackMs != null ? `${f(r.reconnect.allBackMs)} ms (p99 ${f(r.latencyMs.reconnect.p99)} ms)` :
+      `${r.reconnect?.back}/${r.reconnect?.clients} back`, '≤ 5,000 ms');
+  row('6 reconnect storm', 'server peak RSS', kind, `${f(r.server.peakRssKiB / 1024)} MiB`);
+  await server.stop();
+}
+
+const table = { idle, storm, fanout, mix, slow, reconnect };
+console.log(`proctord bench suite, ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0].model}, ` +
+  `pinned: ${pin ? 'server CPU 0, load CPU 1' : 'no'}`);
+console.log('| scenario | figure | server | measured | target |');
+console.log('|---|---|---|---|---|');
+for (const name of runs) {
+  if (!table[name]) throw new Error(`unknown scenario ${name} (${all.join(', ')})`);
+  for (const kind of servers) await table[name](kind);
+}

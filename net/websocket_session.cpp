@@ -13,7 +13,6 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
-#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -23,6 +22,43 @@ namespace asio = boost::asio;
 namespace websocket = boost::beast::websocket;
 
 namespace {
+
+/// The frames waiting for the socket, oldest first. A std::deque would
+/// allocate ~700 bytes for every connection even while empty; this holds
+/// nothing until the first frame waits, and gives back a large buffer once
+/// it is empty again.
+class frame_queue {
+public:
+  bool empty() const noexcept { return head_ == frames_.size(); }
+  std::size_t size() const noexcept { return frames_.size() - head_; }
+  shared_frame& front() noexcept { return frames_[head_]; }
+
+  void push_back(shared_frame f) {
+    if (head_ > 0 && head_ * 2 >= frames_.size()) { // reuse the sent half
+      frames_.erase(frames_.begin(),
+                    frames_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    frames_.push_back(std::move(f));
+  }
+
+  void pop_front() noexcept {
+    frames_[head_++].reset();
+    if (empty())
+      clear();
+  }
+
+  void clear() noexcept {
+    frames_.clear();
+    head_ = 0;
+    if (frames_.capacity() > 64)
+      std::vector<shared_frame>{}.swap(frames_);
+  }
+
+private:
+  std::vector<shared_frame> frames_;
+  std::size_t head_ = 0;
+};
 
 /// How long a close handshake may take before the socket is simply closed.
 constexpr auto close_grace = std::chrono::seconds{3};
@@ -313,7 +349,7 @@ private:
   std::vector<shared_frame> inbox_;   // guarded by inbox_mutex_
   bool drain_posted_ = false;         // guarded by inbox_mutex_
   std::vector<shared_frame> drained_; // strand only
-  std::deque<shared_frame> queue_;
+  frame_queue queue_;
   shared_frame in_flight_;
   std::size_t queued_bytes_ = 0;
   asio::steady_timer kill_timer_;

@@ -112,9 +112,7 @@ public:
     }
     // Under overload, live-only messages are shed at the door rather than
     // queued behind seconds of backlog; durable ones still go through.
-    if ((std::holds_alternative<protocol::cmd::announce>(command)
-         || std::holds_alternative<protocol::cmd::code_change>(command))
-        && out_->congested()) {
+    if (protocol::live_only(command) && out_->congested()) {
       out_->send(protocol::native::error_frame(
         error_code::overloaded,
         "the server is at capacity; this live message was dropped, send it "

@@ -24,6 +24,11 @@ std::string_view signal_name(cmd::signal s) noexcept {
 
 } // namespace
 
+bool live_only(const command& c) noexcept {
+  return std::holds_alternative<cmd::code_change>(c)
+         || std::holds_alternative<cmd::announce>(c);
+}
+
 std::string_view type_name(const command& c) noexcept {
   return std::visit(
     [](const auto& x) -> std::string_view {

@@ -127,6 +127,11 @@ using command
 /// The wire name of a command, e.g. "CREATE_ROOM" (for error envelopes).
 std::string_view type_name(const command& c) noexcept;
 
+/// Whether the command's effect is live only (no seq, nothing stored):
+/// CODE_CHANGE and ANNOUNCE. Such a command may be shed under overload;
+/// the others must not be.
+bool live_only(const command& c) noexcept;
+
 // -- events -------------------------------------------------------------------
 
 enum class room_status : std::uint8_t { waiting, live, ended };

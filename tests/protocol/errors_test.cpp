@@ -88,3 +88,12 @@ TEST_CASE("enum values have their wire names") {
   CHECK(to_string(member_role::host) == "host");
   CHECK(to_string(member_role::participant) == "participant");
 }
+
+TEST_CASE("only CODE_CHANGE and ANNOUNCE are live-only (may be shed)") {
+  CHECK(live_only(cmd::code_change{}));
+  CHECK(live_only(cmd::announce{}));
+  CHECK_FALSE(live_only(cmd::submit_code{}));
+  CHECK_FALSE(live_only(cmd::proctor_signal{}));
+  CHECK_FALSE(live_only(cmd::join_room{}));
+  CHECK_FALSE(live_only(cmd::heartbeat{}));
+}

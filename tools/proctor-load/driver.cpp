@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <cstdio>
 #include <deque>
-#include <iostream>
 #include <mutex>
 #include <random>
 #include <set>
@@ -75,8 +73,6 @@ struct worker_figures {
   std::map<std::string, std::uint64_t> errors;
   std::int64_t last_back_ns = 0;
 };
-
-struct shared_run;
 
 struct worker {
   asio::io_context ioc{1};
@@ -259,7 +255,6 @@ public:
                      });
   }
 
-  bool is_open() const noexcept { return open_; }
   asio::io_context& io() noexcept { return w_.ioc; }
   room_slot* room() const noexcept { return spec_.room; }
 
@@ -713,10 +708,9 @@ private:
     auto end = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
                                      std::chrono::duration<double>(seconds));
     while (clock_type::now() < end) {
-      auto next = std::min(end, clock_type::now() + std::chrono::seconds(1));
-      std::this_thread::sleep_until(next);
-      if (next != end || seconds >= 1)
-        progress(label);
+      std::this_thread::sleep_until(
+        std::min(end, clock_type::now() + std::chrono::seconds(1)));
+      progress(label);
     }
   }
 

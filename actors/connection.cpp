@@ -1,12 +1,10 @@
 #include "actors/connection.hpp"
 
-#include "protocol/native_codec.hpp"
+#include "actors/core/seats.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
-
-#include <type_traits>
 
 namespace proctord {
 
@@ -15,198 +13,284 @@ namespace {
 using self_ptr = connection_actor::stateful_pointer<connection_state>;
 using protocol::error_code;
 namespace cmd = protocol::cmd;
+using phase = channel_seat::phase;
 
-void reply_error(self_ptr self, error_code code, std::string message,
-                 std::string_view request_type) {
-  self->state.out->send(protocol::native::error_frame(
-    code, std::move(message), std::string{request_type}));
+caller me(self_ptr self, channel_id ch) {
+  auto& st = self->state;
+  caller c;
+  if (st.who) {
+    c.user_id = st.who->user_id;
+    c.username = st.who->name;
+  }
+  c.socket_id = st.socket_id;
+  c.conn = caf::actor_cast<connection_actor>(self);
+  c.relay = st.relay;
+  c.conn_id = st.conn_id;
+  c.channel = ch;
+  return c;
 }
 
-caller me(self_ptr self) {
-  auto& st = self->state;
-  return caller{st.who->user_id, st.who->name, st.socket_id,
-                caf::actor_cast<connection_actor>(self), st.out};
+void reply_error(self_ptr self, channel_id ch, error_code code,
+                 std::string message, std::string_view rt) {
+  proctord::reply_error(me(self, ch), {}, code, std::move(message), rt);
 }
 
 /// Establishes or confirms the connection's identity from `token`.
-bool authenticate(self_ptr self, const std::string& token,
+bool authenticate(self_ptr self, channel_id ch, const std::string& token,
                   std::string_view rt) {
   auto& st = self->state;
   if (token.empty()) {
     if (st.who)
       return true;
-    reply_error(self, error_code::unauthorized, "a token is required", rt);
+    reply_error(self, ch, error_code::unauthorized, "a token is required", rt);
     return false;
   }
   auto result = protocol::verify_token(token, st.tokens);
   if (auto rejected = std::get_if<protocol::token_rejection>(&result)) {
-    reply_error(self, error_code::unauthorized,
+    reply_error(self, ch, error_code::unauthorized,
                 "invalid token: " + rejected->reason, rt);
     return false;
   }
   auto& id = std::get<protocol::identity>(result);
   if (st.who && st.who->user_id != id.user_id) {
-    reply_error(self, error_code::identity_mismatch,
+    reply_error(self, ch, error_code::identity_mismatch,
                 "this connection belongs to another user", rt);
     return false;
   }
-  if (!st.who)
+  if (!st.who || st.who->name.empty())
     st.who = std::move(id);
   return true;
 }
 
-bool free_for(self_ptr self, const std::string& room_id, std::string_view rt) {
-  auto& st = self->state;
-  if (!st.room || st.room_id == room_id)
+/// Whether channel `ch` may start joining `room_id` ("" for a new room): it
+/// sits in no other room and no join is under way on it.
+bool free_for(self_ptr self, channel_id ch, const std::string& room_id,
+              std::string_view rt) {
+  auto& seat = self->state.channels[ch];
+  if (seat.at == phase::joining) {
+    reply_error(self, ch, error_code::already_in_room,
+                "a join is already in progress on this connection", rt);
+    return false;
+  }
+  if (seat.at == phase::idle || (!room_id.empty() && seat.room_id == room_id))
     return true;
-  reply_error(self, error_code::already_in_room,
-              "leave room " + st.room_id + " first", rt);
+  reply_error(self, ch, error_code::already_in_room,
+              "leave room " + seat.room_id + " first", rt);
   return false;
 }
 
-/// Forwards a command that concerns the connection's current room.
+void start_joining(self_ptr self, channel_id ch, const std::string& room_id) {
+  auto& seat = self->state.channels[ch];
+  if (seat.at == phase::seated)
+    return; // back into the same room (a host's JOIN_ROOM, a RESUME)
+  seat.at = phase::joining;
+  seat.room = nullptr;
+  seat.room_id = room_id;
+}
+
+void stop_joining(self_ptr self, channel_id ch) {
+  auto& seat = self->state.channels[ch];
+  if (seat.at == phase::joining) {
+    seat.at = phase::idle;
+    seat.room = nullptr;
+    seat.room_id.clear();
+  }
+}
+
+std::string_view lookup_failure(error_code code) {
+  return code == error_code::room_ended ? "the room has ended"
+                                        : "no room with that id";
+}
+
+/// Looks `room_id` up and sends it `c` from the caller on `ch`.
 template <class Command>
-void forward(self_ptr self, Command& c) {
+void join_via_directory(self_ptr self, channel_id ch, std::string room_id,
+                        Command c, std::string_view rt) {
+  start_joining(self, ch, room_id);
+  self
+    ->request(self->state.directory, caf::infinite, lookup_atom::value,
+              room_id)
+    .then(
+      [=](const room_actor& r) {
+        auto& seat = self->state.channels[ch];
+        if (seat.at == phase::joining) {
+          seat.room = r;
+          self->monitor(r);
+        }
+        self->send(r, me(self, ch), c);
+      },
+      [=](caf::error& err) {
+        stop_joining(self, ch);
+        auto code = to_error_code(err);
+        reply_error(self, ch, code, std::string{lookup_failure(code)}, rt);
+      });
+}
+
+/// Forwards a command about the channel's current room.
+template <class Command>
+void forward(self_ptr self, channel_id ch, Command& c) {
   auto& st = self->state;
   auto rt = protocol::type_name(protocol::command{c});
-  if (!st.room && !st.ended_room_id.empty()
-      && (c.room_id.empty() || c.room_id == st.ended_room_id)) {
-    reply_error(self, error_code::room_ended, "the room has ended", rt);
+  if (!st.who) {
+    reply_error(self, ch, error_code::unauthorized,
+                "join or create a room with a token first", rt);
     return;
   }
-  if (!st.room || (!c.room_id.empty() && c.room_id != st.room_id)) {
-    reply_error(self, error_code::not_in_room,
+  auto& seat = st.channels[ch];
+  bool seated = seat.at == phase::seated && seat.room;
+  if (!seated && !seat.ended_room_id.empty()
+      && (c.room_id.empty() || c.room_id == seat.ended_room_id)) {
+    reply_error(self, ch, error_code::room_ended, "the room has ended", rt);
+    return;
+  }
+  if (!seated || (!c.room_id.empty() && c.room_id != seat.room_id)) {
+    reply_error(self, ch, error_code::not_in_room,
                 c.room_id.empty() ? "join a room first"
                                   : "you are not in room " + c.room_id,
                 rt);
     return;
   }
-  self->send(st.room, me(self), std::move(c));
+  self->send(seat.room, me(self, ch), std::move(c));
 }
 
-void on_command(self_ptr self, protocol::command& command) {
-  std::visit(
-    [self](auto& c) {
-      using T = std::decay_t<decltype(c)>;
-      auto rt = protocol::type_name(protocol::command{c});
-      if constexpr (std::is_same_v<T, cmd::heartbeat>) {
-        // Answered by the gateway; nothing reaches here.
-      } else if constexpr (std::is_same_v<T, cmd::create_room>) {
-        if (!authenticate(self, c.token, rt) || !free_for(self, {}, rt))
-          return;
-        self
-          ->request(self->state.directory, caf::infinite, me(self),
-                    std::move(c))
-          .then([](const room_actor&) { /* the room seats us itself */ },
-                [self, rt](caf::error& err) {
-                  reply_error(self, to_error_code(err),
-                              "the room could not be created", rt);
-                });
-      } else if constexpr (std::is_same_v<T, cmd::join_room>) {
-        if (!authenticate(self, c.token, rt) || !free_for(self, c.room_id, rt))
-          return;
-        self
-          ->request(self->state.directory, caf::infinite, lookup_atom::value,
-                    c.room_id)
-          .then(
-            [self, c](const room_actor& r) { self->send(r, me(self), c); },
-            [self, rt](caf::error& err) {
-              auto code = to_error_code(err);
-              reply_error(self, code,
-                          code == error_code::room_ended
-                            ? "the room has ended"
-                            : "no room with that id",
-                          rt);
-            });
-      } else if constexpr (std::is_same_v<T, cmd::resume>) {
-        // The resume token is the authority here: signed by us, bound to
-        // one user in one room.
-        auto claims = protocol::verify_resume_token(c.resume_token,
-                                                    self->state.tokens);
-        if (!claims) {
-          reply_error(self, error_code::unauthorized, "invalid resume token",
-                      rt);
-          return;
+void on_create(self_ptr self, channel_id ch, cmd::create_room& c) {
+  constexpr std::string_view rt = "CREATE_ROOM";
+  if (!authenticate(self, ch, c.token, rt) || !free_for(self, ch, {}, rt))
+    return;
+  start_joining(self, ch, {});
+  self->request(self->state.directory, caf::infinite, me(self, ch), c)
+    .then(
+      [=](const room_actor& r) {
+        // The room seats us itself once it is committed.
+        auto& seat = self->state.channels[ch];
+        if (seat.at == phase::joining && !seat.room) {
+          seat.room = r;
+          self->monitor(r);
         }
-        auto& st = self->state;
-        if (st.who && st.who->user_id != claims->user_id) {
-          reply_error(self, error_code::identity_mismatch,
-                      "this connection belongs to another user", rt);
-          return;
-        }
-        if (!free_for(self, claims->room_id, rt))
-          return;
-        if (!st.who)
-          st.who = protocol::identity{claims->user_id, {}, {}};
-        self
-          ->request(st.directory, caf::infinite, lookup_atom::value,
-                    claims->room_id)
-          .then(
-            [self, c](const room_actor& r) { self->send(r, me(self), c); },
-            [self, rt](caf::error& err) {
-              auto code = to_error_code(err);
-              reply_error(self, code,
-                          code == error_code::room_ended
-                            ? "the room has ended"
-                            : "no room with that id",
-                          rt);
-            });
-      } else {
-        if (!self->state.who) {
-          reply_error(self, error_code::unauthorized,
-                      "join or create a room with a token first", rt);
-          return;
-        }
-        forward(self, c);
+      },
+      [=](caf::error& err) {
+        stop_joining(self, ch);
+        reply_error(self, ch, to_error_code(err),
+                    "the room could not be created", rt);
+      });
+}
+
+void on_resume(self_ptr self, channel_id ch, cmd::resume& c) {
+  constexpr std::string_view rt = "RESUME";
+  auto& st = self->state;
+  // The resume token is the authority here: signed by us, bound to one user
+  // in one room.
+  auto claims = protocol::verify_resume_token(c.resume_token, st.tokens);
+  if (!claims) {
+    reply_error(self, ch, error_code::unauthorized, "invalid resume token", rt);
+    return;
+  }
+  if (st.who && st.who->user_id != claims->user_id) {
+    reply_error(self, ch, error_code::identity_mismatch,
+                "this connection belongs to another user", rt);
+    return;
+  }
+  if (!free_for(self, ch, claims->room_id, rt))
+    return;
+  // The name comes back with the seat (seat_changed), from the room.
+  if (!st.who)
+    st.who = protocol::identity{claims->user_id, {}, {}};
+  join_via_directory(self, ch, claims->room_id, c, rt);
+}
+
+void on_seat(self_ptr self, seat_changed& s) {
+  auto& st = self->state;
+  auto& seat = st.channels[s.channel];
+  auto room = caf::actor_cast<room_actor>(s.room);
+  bool ours = (seat.at == phase::joining
+               && (seat.room_id.empty() || seat.room_id == s.room_id))
+              || (seat.at == phase::seated && seat.room_id == s.room_id);
+  switch (s.state) {
+    case seat_state::pending:
+    case seat_state::seated:
+      if (!ours) {
+        // A seat this channel no longer wants (it moved on): give it back,
+        // or the room would count a member that is not there.
+        self->send(room, me(self, s.channel), cmd::leave_room{s.room_id});
+        return;
       }
-    },
-    command);
+      if (seat.at != phase::seated || seat.room != room)
+        self->monitor(room);
+      seat.at = phase::seated;
+      seat.room = room;
+      seat.room_id = s.room_id;
+      seat.ended_room_id.clear();
+      if (st.who && st.who->name.empty())
+        st.who->name = s.username;
+      break;
+    case seat_state::released:
+    case seat_state::ended:
+    case seat_state::kicked:
+    case seat_state::refused:
+      // A refusal ends a join; a channel seated in the room stays seated
+      // (e.g. a second RESUME while the first one replays).
+      if (!ours || (s.state == seat_state::refused && seat.at != phase::joining))
+        return;
+      if (s.state == seat_state::ended)
+        seat.ended_room_id = s.room_id;
+      seat.at = phase::idle;
+      seat.room = nullptr;
+      seat.room_id.clear();
+      break;
+  }
 }
 
 } // namespace
 
 connection_actor::behavior_type
-connection(self_ptr self, std::shared_ptr<net::outbound> out,
+connection(self_ptr self, relay_actor relay, std::uint64_t conn_id,
            directory_actor directory, protocol::token_config tokens,
            std::optional<protocol::identity> who, std::string socket_id) {
   auto& st = self->state;
-  st.out = std::move(out);
+  st.relay = std::move(relay);
+  st.conn_id = conn_id;
   st.directory = std::move(directory);
   st.tokens = std::move(tokens);
   st.who = std::move(who);
   st.socket_id = std::move(socket_id);
+  // A room this connection sits in (or joins) is gone.
+  self->set_down_handler([=](caf::down_msg& dm) {
+    for (auto& [ch, seat] : self->state.channels) {
+      if (!seat.room || seat.room.address() != dm.source)
+        continue;
+      if (seat.at == phase::joining)
+        reply_error(self, ch, error_code::internal,
+                    "the room closed before answering; try again", "JOIN_ROOM");
+      seat.at = phase::idle;
+      seat.room = nullptr;
+      seat.room_id.clear();
+    }
+  });
+  auto fwd = [=](channel_id ch, auto& c) { forward(self, ch, c); };
   return {
-    [=](protocol::command& c) { on_command(self, c); },
-    [=](const protocol::frame& f) { self->state.out->send(f); },
-    [=](seat_changed& s) {
-      auto& st = self->state;
-      switch (s.state) {
-        case seat_state::pending:
-        case seat_state::seated:
-          st.room = caf::actor_cast<room_actor>(s.room);
-          st.room_id = s.room_id;
-          st.ended_room_id.clear();
-          break;
-        case seat_state::released:
-        case seat_state::ended:
-        case seat_state::kicked:
-          if (s.state == seat_state::ended)
-            st.ended_room_id = s.room_id;
-          if (s.room_id == st.room_id) {
-            st.room = nullptr;
-            st.room_id.clear();
-          }
-          if (s.state == seat_state::kicked)
-            st.out->close(net::close_code::kicked, "kicked");
-          break;
-      }
+    [=](channel_id ch, cmd::create_room& c) { on_create(self, ch, c); },
+    [=](channel_id ch, cmd::join_room& c) {
+      constexpr std::string_view rt = "JOIN_ROOM";
+      if (!authenticate(self, ch, c.token, rt)
+          || !free_for(self, ch, c.room_id, rt))
+        return;
+      join_via_directory(self, ch, c.room_id, c, rt);
     },
-    [=](closed_atom) {
-      auto& st = self->state;
-      if (st.room && st.who)
-        self->send(st.room, me(self), closed_atom::value);
-      self->quit();
-    },
+    [=](channel_id ch, cmd::approve_join& c) { fwd(ch, c); },
+    [=](channel_id ch, cmd::start_room& c) { fwd(ch, c); },
+    [=](channel_id ch, cmd::leave_room& c) { fwd(ch, c); },
+    [=](channel_id ch, cmd::end_room& c) { fwd(ch, c); },
+    [=](channel_id ch, cmd::get_room_status& c) { fwd(ch, c); },
+    [=](channel_id ch, cmd::proctor_signal& c) { fwd(ch, c); },
+    [=](channel_id ch, cmd::code_change& c) { fwd(ch, c); },
+    [=](channel_id ch, cmd::submit_code& c) { fwd(ch, c); },
+    [=](channel_id ch, cmd::kick_user& c) { fwd(ch, c); },
+    [=](channel_id ch, cmd::announce& c) { fwd(ch, c); },
+    [=](channel_id ch, cmd::resume& c) { on_resume(self, ch, c); },
+    [=](seat_changed& s) { on_seat(self, s); },
+    // The socket is gone: quit. Every room this connection sat in monitors
+    // it and sees it leave.
+    [=](closed_atom) { self->quit(); },
   };
 }
 

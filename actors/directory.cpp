@@ -1,6 +1,6 @@
 #include "actors/directory.hpp"
 
-#include "actors/room.hpp"
+#include "actors/interview/room.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>

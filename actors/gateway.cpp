@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <type_traits>
 
 namespace proctord {
 
@@ -63,8 +64,12 @@ class session_inbound : public net::inbound {
 public:
   session_inbound(connection_actor conn, std::shared_ptr<net::outbound> out,
                   const gateway_config& cfg,
-                  std::shared_ptr<std::atomic<bool>> draining)
+                  std::shared_ptr<std::atomic<bool>> draining,
+                  std::shared_ptr<socket_registry> sockets,
+                  std::uint64_t conn_id)
     : draining_(std::move(draining)),
+      sockets_(std::move(sockets)),
+      conn_id_(conn_id),
       conn_(std::move(conn)),
       out_(std::move(out)),
       limits_(cfg.limits),
@@ -120,10 +125,18 @@ public:
         std::string{protocol::type_name(command)}));
       return;
     }
-    caf::anon_send(conn_, std::move(command));
+    // One message per command type: each crosses a node as it is.
+    std::visit(
+      [this](auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (!std::is_same_v<T, protocol::cmd::heartbeat>)
+          caf::anon_send(conn_, channel_id{0}, std::move(c));
+      },
+      command);
   }
 
   void on_closed() override {
+    sockets_->remove(conn_id_);
     if (draining_->load())
       caf::anon_send_exit(conn_, caf::exit_reason::user_shutdown);
     else
@@ -132,6 +145,8 @@ public:
 
 private:
   std::shared_ptr<std::atomic<bool>> draining_;
+  std::shared_ptr<socket_registry> sockets_;
+  std::uint64_t conn_id_;
   connection_actor conn_;
   std::shared_ptr<net::outbound> out_;
   protocol::native::decode_limits limits_;
@@ -197,9 +212,12 @@ std::string make_uuid() {
 }
 
 gateway::gateway(caf::actor_system& sys, directory_actor directory,
+                 relay_actor relay, std::shared_ptr<socket_registry> sockets,
                  gateway_config cfg, std::function<std::string()> stats)
   : sys_(sys),
     directory_(std::move(directory)),
+    relay_(std::move(relay)),
+    sockets_(std::move(sockets)),
     cfg_(std::move(cfg)),
     stats_(std::move(stats)) {
 }
@@ -219,12 +237,14 @@ net::upgrade_answer gateway::upgrade(const net::upgrade_request& req,
     }
     who = std::get<protocol::identity>(std::move(result));
   }
-  auto conn = sys_.spawn(connection, out, directory_, cfg_.tokens,
+  auto id = sockets_->next_id();
+  sockets_->add(id, out, dialect::native);
+  auto conn = sys_.spawn(connection, relay_, id, directory_, cfg_.tokens,
                          std::move(who), make_uuid());
   net::upgrade_answer yes;
   yes.handler = std::make_shared<session_inbound>(std::move(conn),
                                                   std::move(out), cfg_,
-                                                  draining_);
+                                                  draining_, sockets_, id);
   return yes;
 }
 

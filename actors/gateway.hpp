@@ -21,8 +21,11 @@ namespace proctord {
 class gateway : public net::application {
 public:
   /// `stats` renders the body of GET /api/stats.
-  gateway(caf::actor_system& sys, directory_actor directory,
-          gateway_config cfg, std::function<std::string()> stats);
+  /// `relay` writes to the sockets of `sockets`, where the gateway adds
+  /// each session it accepts.
+  gateway(caf::actor_system& sys, directory_actor directory, relay_actor relay,
+          std::shared_ptr<socket_registry> sockets, gateway_config cfg,
+          std::function<std::string()> stats);
 
   net::upgrade_answer upgrade(const net::upgrade_request& req,
                               std::shared_ptr<net::outbound> out) override;
@@ -41,6 +44,8 @@ private:
     = std::make_shared<std::atomic<bool>>(false);
   caf::actor_system& sys_;
   directory_actor directory_;
+  relay_actor relay_;
+  std::shared_ptr<socket_registry> sockets_;
   gateway_config cfg_;
   std::function<std::string()> stats_;
 };

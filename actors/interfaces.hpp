@@ -2,7 +2,7 @@
 // Every typed actor handle of proctord, in one place.
 
 #include "actors/messages.hpp"
-#include "net/server.hpp"
+#include "actors/core/relay.hpp"
 
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
@@ -14,39 +14,53 @@
 
 namespace proctord {
 
-/// One actor per WebSocket connection: the user's identity and its seat.
-/// Spawned by the gateway on an Asio thread; lives until its socket closes.
+/// One actor per connection: the user's identity and, per channel, its
+/// seat (a channel sits in at most one room; the native dialect uses channel
+/// 0 only). Spawned by a door; lives until its socket closes. It holds no
+/// socket: its own replies go through the node's relay like everything else.
 using connection_actor = caf::typed_actor<
-  // A decoded client command, from the gateway (session strand).
-  caf::reacts_to<protocol::command>,
-  // An encoded event to write to the socket, from a room (or itself).
-  caf::reacts_to<protocol::frame>,
-  // The connection's seat in a room changed, from that room.
+  // Decoded client commands, from the door (session strand), one message
+  // type per command, each on a channel of the connection.
+  caf::reacts_to<channel_id, protocol::cmd::create_room>,
+  caf::reacts_to<channel_id, protocol::cmd::join_room>,
+  caf::reacts_to<channel_id, protocol::cmd::approve_join>,
+  caf::reacts_to<channel_id, protocol::cmd::start_room>,
+  caf::reacts_to<channel_id, protocol::cmd::leave_room>,
+  caf::reacts_to<channel_id, protocol::cmd::end_room>,
+  caf::reacts_to<channel_id, protocol::cmd::get_room_status>,
+  caf::reacts_to<channel_id, protocol::cmd::proctor_signal>,
+  caf::reacts_to<channel_id, protocol::cmd::code_change>,
+  caf::reacts_to<channel_id, protocol::cmd::submit_code>,
+  caf::reacts_to<channel_id, protocol::cmd::kick_user>,
+  caf::reacts_to<channel_id, protocol::cmd::announce>,
+  caf::reacts_to<channel_id, protocol::cmd::resume>,
+  // A channel's seat in a room changed, from that room.
   caf::reacts_to<seat_changed>,
-  // The socket is gone, from the gateway.
+  // The socket is gone, from the door: the actor quits (rooms monitor it).
   caf::reacts_to<closed_atom>>;
 
-/// Who sends a room command: the token's user, on which connection.
+/// Who sends a room command: the token's user, on which connection and
+/// channel, and the relay that reaches that connection's socket.
 struct caller {
   std::string user_id;
   std::string username;
   std::string socket_id;
   connection_actor conn;
-  /// The connection's socket: a room writes its frames here directly, so a
-  /// broadcast costs one queue push per member, not one actor message.
-  /// Local only (like frames); not part of the inspected fields.
-  std::shared_ptr<net::outbound> out;
+  relay_actor relay;
+  std::uint64_t conn_id = 0;
+  channel_id channel = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, caller& x) {
   return f(caf::meta::type_name("caller"), x.user_id, x.username, x.socket_id,
-           x.conn);
+           x.conn, x.relay, x.conn_id, x.channel);
 }
 
 /// One actor per room: owns its members, lifecycle, countdown and
 /// proctoring state, and handles every command one at a time.
-/// Replies go to `caller.conn` as frames and seat changes.
+/// Frames go to members through their relays; seat changes to
+/// `caller.conn`. The room monitors its members' connections.
 using room_actor = caf::typed_actor<
   // JOIN_ROOM: request a seat (or take back one held before).
   caf::reacts_to<caller, protocol::cmd::join_room>,
@@ -72,8 +86,6 @@ using room_actor = caf::typed_actor<
   caf::reacts_to<caller, protocol::cmd::announce>,
   // RESUME: a seat back after a dropped connection or a restart.
   caf::reacts_to<caller, protocol::cmd::resume>,
-  // The caller's connection closed.
-  caf::reacts_to<caller, closed_atom>,
   // internal: the countdown reached the room's deadline.
   caf::reacts_to<deadline_atom, std::uint64_t>,
   // internal: the coalescing window for a user's CODE_CHANGE closed.

@@ -6,7 +6,6 @@
 #include "persistence/records.hpp"
 #include "protocol/commands.hpp"
 
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/actor_control_block.hpp>
 #include <caf/error.hpp>
@@ -30,6 +29,9 @@ using rooms_atom = caf::atom_constant<caf::atom("rooms")>;
 using events_atom = caf::atom_constant<caf::atom("events")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 
+/// A connection's channel: 0 for dialects with one room per connection.
+using channel_id = std::uint16_t;
+
 // -- errors -------------------------------------------------------------------
 
 /// Domain errors travel as caf::error in the "proctord" category; the code
@@ -47,13 +49,18 @@ enum class seat_state : std::uint8_t {
   seated,   // a member: host or approved participant
   released, // no longer in the room (left, rejected, replaced)
   ended,    // the room ended: commands about it now get ROOM_ENDED
-  kicked,   // removed by the host: close the connection with 4003
+  kicked,   // removed by the host (the room closes the socket with 4003)
+  refused,  // a CREATE_ROOM / JOIN_ROOM / RESUME was refused (an error says why)
 };
 
 struct seat_changed {
   std::string room_id;
+  /// The connection's channel the seat belongs to.
+  channel_id channel = 0;
   seat_state state = seat_state::released;
   protocol::member_role role = protocol::member_role::participant;
+  /// The member's name as the room knows it (a RESUME brings no token).
+  std::string username;
   /// The room actor (a room_actor; untyped here because the room's interface
   /// refers to the connection's).
   caf::strong_actor_ptr room;
@@ -61,18 +68,11 @@ struct seat_changed {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, seat_changed& x) {
-  return f(caf::meta::type_name("seat_changed"), x.room_id, x.state, x.role,
-           x.room);
+  return f(caf::meta::type_name("seat_changed"), x.room_id, x.channel,
+           x.state, x.role, x.username, x.room);
 }
 
 } // namespace proctord
-
-// Frames and decoded commands stay on the node of their connection: a frame
-// is a shared immutable buffer, a command a variant that the connection actor
-// unpacks into the typed room messages below.
-// TODO(cluster): a serializable frame wrapper once rooms live on other nodes.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(proctord::protocol::frame)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(proctord::protocol::command)
 
 namespace proctord::protocol::cmd {
 

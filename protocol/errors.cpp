@@ -47,6 +47,8 @@ std::string_view to_code(error_code code) noexcept {
       return "SESSION_REPLACED";
     case error_code::overloaded:
       return "OVERLOADED";
+    case error_code::resume_in_progress:
+      return "RESUME_IN_PROGRESS";
     case error_code::internal:
       return "INTERNAL";
   }
@@ -59,6 +61,7 @@ bool retryable(error_code code) noexcept {
     case error_code::rate_limited:
     case error_code::store_unavailable:
     case error_code::overloaded:
+    case error_code::resume_in_progress:
     case error_code::internal:
       return true;
     default:

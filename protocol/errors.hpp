@@ -28,8 +28,12 @@ enum class error_code : std::uint8_t {
   store_unavailable, // the write did not commit; retry
   session_replaced,  // the same user joined the room from another connection
   overloaded,        // the server is behind on writing; a live-only message was dropped
+  resume_in_progress, // a RESUME for this seat is still replaying
   internal,
 };
+
+/// The WebSocket close code for a participant the host kicked (seed 000).
+inline constexpr std::uint16_t kicked_close_code = 4003;
 
 /// The stable wire string of an error code, e.g. "ROOM_NOT_FOUND".
 std::string_view to_code(error_code code) noexcept;

@@ -103,6 +103,8 @@ std::string_view default_message(error_code code) noexcept {
       return "could not save; please retry";
     case error_code::session_replaced:
       return "you joined the room from another connection";
+    case error_code::resume_in_progress:
+      return "a RESUME for this seat is still replaying";
     case error_code::internal:
       return "internal error";
   }

@@ -9,7 +9,7 @@
 // two messages.
 
 #include "actors/interfaces.hpp"
-#include "actors/room.hpp"
+#include "actors/interview/room.hpp"
 #include "actors/store.hpp"
 #include "persistence/backend.hpp"
 #include "protocol/native_codec.hpp"
@@ -71,6 +71,11 @@ struct inbox {
   /// broadcast was encoded once.
   std::vector<protocol::frame> raw;
   std::vector<seat_changed> seats;
+  /// seat_changed(refused): a join, create or resume that did not happen.
+  int refusals = 0;
+  /// The close code the connection was closed with (0: still open).
+  int closed = 0;
+  std::string close_reason;
   /// Called for each frame as it arrives (e.g. to look at the database at
   /// the moment an event is observed).
   std::function<void(const json&)> on_frame;
@@ -107,30 +112,67 @@ struct inbox {
     frames.clear();
     raw.clear();
     seats.clear();
+    refusals = 0;
   }
 };
 
-/// A connection actor that records every frame (as parsed JSON) and every
-/// seat change, and ignores commands and closing.
+/// A socket as the relay sees it: records every frame (as parsed JSON) and
+/// the close, in order. Frames reach it through the real delivery path:
+/// room -> relay -> socket registry -> outbound.
+class recording_outbound : public net::outbound {
+public:
+  explicit recording_outbound(std::shared_ptr<inbox> in) : in_(std::move(in)) {
+  }
+
+  void send(net::shared_frame f) override {
+    // CHECK, not REQUIRE: this runs inside an actor.
+    CHECK(f != nullptr);
+    if (!f)
+      return;
+    auto doc = json::parse(*f, nullptr, false);
+    INFO(*f);
+    CHECK_FALSE(doc.is_discarded());
+    in_->frames.push_back(doc);
+    in_->raw.push_back(f);
+    if (in_->on_frame)
+      in_->on_frame(doc);
+  }
+
+  void close(net::close_code code, std::string reason) override {
+    in_->closed = static_cast<int>(code);
+    in_->close_reason = std::move(reason);
+  }
+
+private:
+  std::shared_ptr<inbox> in_;
+};
+
+/// A connection actor that records every seat change, ignores commands, and
+/// quits when its socket closes (as the real one does).
 inline connection_actor::behavior_type
-recorder(connection_actor::pointer, std::shared_ptr<inbox> in) {
+recorder(connection_actor::pointer self, std::shared_ptr<inbox> in) {
+  auto ignore = [](channel_id, auto&) {};
   return {
-    [](protocol::command&) {},
-    [in](const protocol::frame& f) {
-      // CHECK, not REQUIRE: this runs inside an actor.
-      CHECK(f != nullptr);
-      if (!f)
-        return;
-      auto doc = json::parse(*f, nullptr, false);
-      INFO(*f);
-      CHECK_FALSE(doc.is_discarded());
-      in->frames.push_back(doc);
-      in->raw.push_back(f);
-      if (in->on_frame)
-        in->on_frame(doc);
+    [=](channel_id ch, cmd::create_room& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::join_room& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::approve_join& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::start_room& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::leave_room& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::end_room& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::get_room_status& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::proctor_signal& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::code_change& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::submit_code& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::kick_user& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::announce& c) { ignore(ch, c); },
+    [=](channel_id ch, cmd::resume& c) { ignore(ch, c); },
+    [in](seat_changed& s) {
+      if (s.state == seat_state::refused)
+        ++in->refusals;
+      else
+        in->seats.push_back(std::move(s));
     },
-    [in](seat_changed& s) { in->seats.push_back(std::move(s)); },
-    [](closed_atom) {},
+    [self](closed_atom) { self->quit(); },
   };
 }
 
@@ -172,7 +214,7 @@ public:
     : file("actors"),
       sys(testing_config(cfg)),
       sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
-    spdlog::set_level(spdlog::level::off);
+    spdlog::set_level(std::getenv("PROCTORD_TEST_LOG") ? spdlog::level::debug : spdlog::level::off);
     // Actors still waiting for a timer at the end of a test must not make
     // the actor system's destructor wait for them.
     sys.await_actors_before_shutdown(false);
@@ -180,6 +222,8 @@ public:
       = persistence::open_sqlite(file.path());
     store_ = sys.spawn(proctord::store, std::move(backend));
     remember(store_);
+    relay_ = sys.spawn(proctord::relay, sockets);
+    remember(relay_);
     db = std::make_unique<db_probe>(file.path());
   }
 
@@ -231,14 +275,24 @@ public:
     return a;
   }
 
-  /// A new connection of user `id`.
+  /// A new connection of user `id`, with a socket in the relay's registry.
   user connect(const std::string& id, const std::string& name = {}) {
     auto in = std::make_shared<inbox>();
     auto conn = sys.spawn(recorder, in);
     remember(conn);
-    auto socket = "sock-" + id + "-" + std::to_string(++sockets_);
-    return user{caller{id, name.empty() ? "name-" + id : name, socket, conn, nullptr},
-                in};
+    auto conn_id = sockets->next_id();
+    auto out = std::make_shared<recording_outbound>(in);
+    outs.push_back(out);
+    sockets->add(conn_id, out, dialect::native);
+    auto socket = "sock-" + id + "-" + std::to_string(conn_id);
+    caller c;
+    c.user_id = id;
+    c.username = name.empty() ? "name-" + id : name;
+    c.socket_id = socket;
+    c.conn = conn;
+    c.relay = relay_;
+    c.conn_id = conn_id;
+    return user{c, in};
   }
 
   /// Spawns a room hosted by `host` and runs it until ROOM_CREATED.
@@ -260,9 +314,11 @@ public:
     drain();
   }
 
-  /// `u`'s connection closes.
-  void close(const room_actor& r, const user& u) {
-    caf::anon_send(r, u.who, closed_atom::value);
+  /// `u`'s connection closes: its connection actor quits, and the rooms
+  /// that monitor it see it go.
+  void close(const room_actor&, const user& u) {
+    sockets->remove(u.who.conn_id);
+    caf::anon_send(u.who.conn, closed_atom::value);
     drain();
   }
 
@@ -328,13 +384,15 @@ public:
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;
   store_actor store_;
+  std::shared_ptr<socket_registry> sockets = std::make_shared<socket_registry>();
+  relay_actor relay_;
+  std::vector<std::shared_ptr<recording_outbound>> outs;
   std::unique_ptr<db_probe> db;
   room_config room_cfg;
   std::string room_id = "ABC123";
   std::vector<caf::actor> spawned;
 
 private:
-  int sockets_ = 0;
 };
 
 } // namespace proctord::test

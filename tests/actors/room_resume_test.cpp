@@ -3,7 +3,7 @@
 
 #include "fixture.hpp"
 
-#include "actors/room.hpp"
+#include "actors/interview/room.hpp"
 
 #include <catch2/catch.hpp>
 

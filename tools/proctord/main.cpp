@@ -2,6 +2,8 @@
 // front together, then waits for SIGINT/SIGTERM and shuts down in order:
 // stop accepting and close sessions (1001), stop the rooms, flush the store.
 
+#include "actors/core/message_types.hpp"
+#include "actors/core/relay.hpp"
 #include "actors/directory.hpp"
 #include "actors/gateway.hpp"
 #include "actors/store.hpp"
@@ -104,6 +106,7 @@ int run(server_options& opts) {
     spdlog::error("proctord cannot parse CAF options: {}", caf::to_string(err));
     return 2;
   }
+  add_message_types(cfg);
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
 
@@ -157,8 +160,13 @@ int run(server_options& opts) {
   auto dir = sys.spawn(directory, opts.rooms, store_hdl, std::move(ended),
                        std::move(restore));
 
+  // The node's sockets, and the relay that writes every actor's frames to
+  // them.
+  auto sockets = std::make_shared<socket_registry>();
+  auto relay_hdl = sys.spawn(relay, sockets);
+
   std::unique_ptr<net::server> srv;
-  auto gw = std::make_shared<gateway>(sys, dir, opts.gateway,
+  auto gw = std::make_shared<gateway>(sys, dir, relay_hdl, sockets, opts.gateway,
                                       [&srv] { return stats_json(srv.get()); });
   srv = std::make_unique<net::server>(opts.net, gw);
   std::uint16_t port = 0;
@@ -201,7 +209,8 @@ int run(server_options& opts) {
     // The directory stops its rooms first; what they sent the store is
     // then in its mailbox, and the store commits it before it exits.
     for (auto hdl : {caf::actor_cast<caf::actor>(dir),
-                     caf::actor_cast<caf::actor>(store_hdl)}) {
+                     caf::actor_cast<caf::actor>(store_hdl),
+                     caf::actor_cast<caf::actor>(relay_hdl)}) {
       self->monitor(hdl);
       self->send_exit(hdl, caf::exit_reason::user_shutdown);
       self->receive([](caf::down_msg&) {});

@@ -1,8 +1,10 @@
 #pragma once
-// The room actor: one per interview room. It owns the room's members,
-// lifecycle, countdown and proctoring counters, and handles joins,
+// The interview room (seed 000): one actor per room. It owns the room's
+// members, lifecycle, countdown and proctoring counters, and handles joins,
 // approvals, violations and submissions one message at a time, so nothing
-// here is shared and nothing is locked.
+// here is shared and nothing is locked. What every domain shares (sequence
+// numbers, commit-then-publish, subjects, seats, delivery) is in
+// actors/core/; this folder holds the interview's rules.
 //
 // Lifecycle:
 //
@@ -13,13 +15,14 @@
 //
 //   ENDED rooms answer ROOM_ENDED for `room_config::linger`, then exit.
 //
-// Persist, then publish: every state change is staged into one write set
-// together with the durable events that show it, each numbered with the
-// room's sequence; the events go out only once the store has committed them,
-// in sequence order. The event log is what RESUME replays, after a dropped
-// connection or a restart.
+// Every step is staged (rows and the events that show it), committed, and
+// only then applied to memory and published. Commands about one member (and
+// START/END about the room) wait for the commit of the previous one, so a
+// retry never meets a half-applied state.
 
 #include "actors/config.hpp"
+#include "actors/core/journal.hpp"
+#include "actors/core/seats.hpp"
 #include "actors/interfaces.hpp"
 
 #include <caf/stateful_actor.hpp>
@@ -29,19 +32,13 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
-#include <utility>
-#include <vector>
 
 namespace proctord {
 
 struct member {
   std::string user_id;
   std::string username;
-  std::string socket_id;
-  connection_actor conn; // null while disconnected
-  // conn's socket, set and cleared with it. Weak: the session belongs to
-  // its socket and connection actor, and must not outlive the io threads.
-  std::weak_ptr<net::outbound> out;
+  seat place;
   protocol::member_role role = protocol::member_role::participant;
   protocol::member_status status = protocol::member_status::pending;
   bool was_approved = false; // keeps the seat across LEAVE_ROOM / reconnects
@@ -55,12 +52,7 @@ struct member {
   std::string language;
   bool code_dirty = false;
   bool code_window_open = false;
-  /// When the connection dropped (or the server restarted); 0 while here.
-  protocol::millis away_since = 0;
-  /// A RESUME is replaying the log: live frames wait in the buffer.
-  bool replaying = false;
-  std::vector<std::pair<std::int64_t, protocol::frame>> replay_buffer;
-  /// Idempotency keys already used, with the submission time.
+  /// Idempotency keys already on record, with the submission time.
   std::unordered_map<std::string, protocol::millis> submission_keys;
   std::unordered_set<std::string> violation_keys;
 };
@@ -69,7 +61,7 @@ struct room_state {
   static constexpr const char* name = "room";
   room_config cfg;
   store_actor store;
-  std::string room_id;
+  journal log;
   std::string roomname;
   std::string question;
   std::int32_t max_guests = 0;
@@ -83,10 +75,13 @@ struct room_state {
   protocol::millis ended_at = 0;
   /// Every user that ever asked to join, and the host; ordered by user id.
   std::map<std::string, member> members;
+  /// Admissions staged and not committed yet: they hold a place, so two
+  /// concurrent admissions never overfill the room.
+  std::int32_t admitting = 0;
   /// Bumped whenever the deadline changes, so a stale timer is ignored.
   std::uint64_t deadline_generation = 0;
-  /// The last sequence number given to a durable event.
-  std::int64_t last_seq = 0;
+
+  const std::string& room_id() const { return log.room_id; }
 };
 
 /// Spawned by the directory for CREATE_ROOM. The host is seated once the

@@ -1,0 +1,41 @@
+#include "actors/core/message_types.hpp"
+
+namespace proctord {
+
+namespace {
+
+template <class... Ts>
+void add_all(caf::actor_system_config& cfg, caf::detail::type_list<Ts...>,
+             const std::vector<const char*>& names) {
+  std::size_t i = 0;
+  (cfg.add_message_type<Ts>(names[i++]), ...);
+}
+
+} // namespace
+
+const std::vector<const char*>& message_type_names() {
+  static const std::vector<const char*> names{
+    "proctord.cmd.create_room", "proctord.cmd.join_room",
+    "proctord.cmd.approve_join", "proctord.cmd.start_room",
+    "proctord.cmd.leave_room", "proctord.cmd.end_room",
+    "proctord.cmd.get_room_status", "proctord.cmd.proctor_signal",
+    "proctord.cmd.code_change", "proctord.cmd.submit_code",
+    "proctord.cmd.kick_user", "proctord.cmd.announce", "proctord.cmd.resume",
+    "proctord.caller", "proctord.seat_changed", "proctord.recipient",
+    "proctord.envelope", "proctord.close_order", "proctord.event",
+    "proctord.write_set", "proctord.room_record",
+    "proctord.room_records", "proctord.room_snapshot",
+    "proctord.event_record", "proctord.event_records",
+    "proctord.connection_actor", "proctord.room_actor",
+    "proctord.store_actor", "proctord.directory_actor",
+    "proctord.relay_actor"};
+  static_assert(caf::detail::tl_size<message_types>::value == 30,
+                "one name per type");
+  return names;
+}
+
+void add_message_types(caf::actor_system_config& cfg) {
+  add_all(cfg, message_types{}, message_type_names());
+}
+
+} // namespace proctord

@@ -1,0 +1,40 @@
+#pragma once
+// Every type that an actor of proctord receives, registered with the actor
+// system under a stable name so that it can cross a node through the CAF
+// middleman. A unit test round-trips each through CAF's binary serializer.
+
+#include "actors/interfaces.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/detail/type_list.hpp>
+
+#include <vector>
+
+namespace proctord {
+
+/// The message types, in registration order (the names are in
+/// message_types.cpp).
+using message_types = caf::detail::type_list<
+  // commands, as the connection and the rooms receive them
+  protocol::cmd::create_room, protocol::cmd::join_room,
+  protocol::cmd::approve_join, protocol::cmd::start_room,
+  protocol::cmd::leave_room, protocol::cmd::end_room,
+  protocol::cmd::get_room_status, protocol::cmd::proctor_signal,
+  protocol::cmd::code_change, protocol::cmd::submit_code,
+  protocol::cmd::kick_user, protocol::cmd::announce, protocol::cmd::resume,
+  // the core
+  caller, seat_changed, recipient, envelope, close_order, protocol::event,
+  // the store
+  persistence::write_set, persistence::room_record,
+  std::vector<persistence::room_record>, persistence::room_snapshot,
+  persistence::event_record, std::vector<persistence::event_record>,
+  // actor handles
+  connection_actor, room_actor, store_actor, directory_actor, relay_actor>;
+
+/// Registers every type of message_types with `cfg`.
+void add_message_types(caf::actor_system_config& cfg);
+
+/// The registered name of each type of message_types, in order.
+const std::vector<const char*>& message_type_names();
+
+} // namespace proctord

@@ -1,0 +1,81 @@
+#pragma once
+// The relay: one delivery actor per node (or a few, see relay_config). Rooms
+// send it envelopes of typed events; it looks the recipients up among the
+// node's sockets, encodes the event once per dialect present among them, and
+// hands the same buffer to every socket of that dialect. Every frame that an
+// actor sends a client goes this way, so a client's frames keep the order in
+// which its rooms and its connection actor produced them.
+//
+// The socket table is node-local and shared with the doors, which add a
+// socket at the upgrade and remove it when it closes (on Asio threads): it is
+// a lock-protected map, never a message, because sockets cannot cross nodes.
+
+#include "actors/core/envelope.hpp"
+#include "net/server.hpp"
+
+#include <caf/replies_to.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace proctord {
+
+/// The wire dialect a socket speaks: which codec turns its events into
+/// frames.
+enum class dialect : std::uint8_t { native };
+
+/// The node's sockets by connection id. Thread-safe.
+class socket_registry {
+public:
+  /// A fresh id for a new connection (never 0).
+  std::uint64_t next_id() { return ++last_id_; }
+
+  void add(std::uint64_t id, const std::shared_ptr<net::outbound>& out,
+           dialect d);
+  void remove(std::uint64_t id);
+  std::size_t size() const;
+
+  struct target {
+    std::shared_ptr<net::outbound> out;
+    dialect d = dialect::native;
+  };
+
+  /// The sockets of `to` that are still open, under one lock.
+  void find(const std::vector<recipient>& to, std::vector<target>& found) const;
+
+private:
+  struct entry {
+    std::weak_ptr<net::outbound> out;
+    dialect d = dialect::native;
+  };
+  mutable std::mutex mtx_;
+  std::unordered_map<std::uint64_t, entry> sockets_;
+  std::atomic<std::uint64_t> last_id_{0};
+};
+
+/// Writes events and close orders to the sockets of its node.
+using relay_actor = caf::typed_actor<
+  // Encode once per dialect, write to every recipient still connected.
+  caf::reacts_to<envelope>,
+  // Close a connection after what was sent to it before.
+  caf::reacts_to<close_order>>;
+
+struct relay_state {
+  static constexpr const char* name = "relay";
+  std::shared_ptr<socket_registry> sockets;
+  std::vector<socket_registry::target> found; // reused between envelopes
+};
+
+relay_actor::behavior_type
+relay(relay_actor::stateful_pointer<relay_state> self,
+      std::shared_ptr<socket_registry> sockets);
+
+} // namespace proctord

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -32,8 +33,21 @@ struct store_state {
 /// write sets already in the mailbox arrive before that flush, so under load
 /// one transaction carries many of them. Each requester is answered after
 /// COMMIT returns, never before.
+///
+/// The event log holds protocol::event_log's encoding. Until rooms stage
+/// typed events themselves, the store takes what they send today (native
+/// frames) and converts each on arrival (to_event_log); the deprecated
+/// events_atom converts back to native frames with their seq.
 store_actor::behavior_type
 store(store_actor::stateful_pointer<store_state> self,
       std::shared_ptr<persistence::backend> db);
+
+/// Brings the events of a write set into the event log's form: a payload
+/// already in protocol::event_log's encoding stays, a native frame of today's
+/// rooms is converted, and a user_submitted event whose code is in one of the
+/// set's submissions (same user and time, same code and language) drops its
+/// code and language and refers to that row instead (submission_index).
+/// False, with `why`, when a payload is neither.
+bool to_event_log(persistence::write_set& ws, std::string& why);
 
 } // namespace proctord

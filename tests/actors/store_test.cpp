@@ -4,6 +4,9 @@
 
 #include "fixture.hpp"
 
+#include "actors/store_reader.hpp"
+#include "protocol/event_log.hpp"
+
 using namespace proctord;
 using namespace proctord::test;
 
@@ -220,4 +223,147 @@ TEST_CASE_METHOD(store_fixture,
   CHECK(db->count("SELECT 1 FROM room_users WHERE userId = 'a'") == 1);
   CHECK(a->committed);
   CHECK(a->own_rows_at_answer == 1);
+}
+
+// -- failures injected with a trigger (tests/sqlite_support.hpp) -------------
+
+TEST_CASE_METHOD(store_fixture,
+                 "store: with a trigger failing inserts into room_users, only "
+                 "the write sets that add members fail",
+                 "[store]") {
+  request(room_write("R00001"));
+  drain();
+  std::shared_ptr<outcome> member, room;
+  {
+    failing_trigger fail_members(file.path(), "room_users", "INSERT");
+    member = request(member_write("R00001", "a"), "a");
+    room = request(room_write("R00002"));
+    drain();
+  }
+  CHECK(member->answered);
+  CHECK_FALSE(member->committed);
+  CHECK(member->code == protocol::error_code::store_unavailable);
+  CHECK(room->committed); // same batch, another table
+  CHECK(db->count("SELECT 1 FROM rooms") == 2);
+  CHECK(db->count("SELECT 1 FROM room_users") == 0);
+
+  // Without the trigger the same write commits.
+  auto again = request(member_write("R00001", "a"), "a");
+  drain();
+  CHECK(again->committed);
+  CHECK(db->count("SELECT 1 FROM room_users") == 1);
+}
+
+// -- the event log ------------------------------------------------------------
+
+TEST_CASE_METHOD(store_fixture,
+                 "store: logs a room's native frames in the event log "
+                 "encoding, a submission's code once, and replays both as "
+                 "native frames",
+                 "[store]") {
+  request(room_write("R00001"));
+  drain();
+  const protocol::millis at = 1'700'000'000'123; // any fixed time
+  const protocol::event submitted
+    = protocol::evt::user_submitted{"p1", "Pat", at, "print(42)", "python"};
+  const protocol::event joined = protocol::evt::user_joined{"p1", "Pat", 2, false};
+  // As today's room stages them: native frames with their seq.
+  persistence::write_set ws;
+  ws.submissions.push_back(
+    persistence::submission_record{"R00001", "p1", "print(42)", "python", at, ""});
+  persistence::event_record e1;
+  e1.room_id = "R00001";
+  e1.seq = 1;
+  e1.audience = "MEMBERS";
+  e1.payload = protocol::native::encode(joined, 1);
+  persistence::event_record e2 = e1;
+  e2.seq = 2;
+  e2.audience = "HOST";
+  e2.payload = protocol::native::encode(submitted, 2);
+  ws.events = {e1, e2};
+  auto o = request(ws);
+  drain();
+  REQUIRE(o->committed);
+
+  CHECK(db->count("SELECT 1 FROM events WHERE payload LIKE '{\"v\":1,%'") == 2);
+  CHECK(db->count("SELECT 1 FROM events WHERE payload LIKE '%print(42)%'") == 0);
+  CHECK(db->count("SELECT 1 FROM events WHERE submissionId IS NOT NULL") == 1);
+
+  auto events = std::make_shared<std::vector<persistence::event_record>>();
+  spawn_fn([=, s = store_](caf::event_based_actor* self) -> caf::behavior {
+    self->request(s, caf::infinite, events_atom::value,
+                  std::string{"R00001"}, std::int64_t{0}, std::uint64_t{10})
+      .then([=](std::vector<persistence::event_record>& es) { *events = es; });
+    return {};
+  });
+  drain();
+  REQUIRE(events->size() == 2);
+  // The frames a room sends live, byte for byte.
+  CHECK((*events)[0].payload == protocol::native::encode(joined, 1));
+  CHECK((*events)[1].payload == protocol::native::encode(submitted, 2));
+}
+
+TEST_CASE_METHOD(store_fixture,
+                 "store: refuses a write set whose event is in no known "
+                 "encoding",
+                 "[store]") {
+  request(room_write("R00001"));
+  drain();
+  persistence::write_set ws;
+  persistence::event_record e;
+  e.room_id = "R00001";
+  e.seq = 1;
+  e.audience = "MEMBERS";
+  e.payload = "not an event";
+  ws.events.push_back(e);
+  auto o = request(ws);
+  drain();
+  CHECK_FALSE(o->committed);
+  CHECK(o->code == protocol::error_code::store_unavailable);
+  CHECK(db->count("SELECT 1 FROM events") == 0);
+}
+
+TEST_CASE_METHOD(store_fixture,
+                 "store_reader: answers a replay query from its own "
+                 "connection with what the store committed",
+                 "[store]") {
+  request(room_write("R00001"));
+  drain();
+  persistence::write_set ws;
+  for (std::int64_t seq = 1; seq <= 3; ++seq) {
+    persistence::event_record e;
+    e.room_id = "R00001";
+    e.seq = seq;
+    e.audience = seq == 2 ? "HOST" : "MEMBERS";
+    e.payload = protocol::native::encode(
+      protocol::evt::user_joined{"p" + std::to_string(seq), "P", 1, false},
+      static_cast<std::uint64_t>(seq));
+    ws.events.push_back(e);
+  }
+  request(ws);
+  drain();
+
+  auto reader = sys.spawn(store_reader,
+                          std::shared_ptr<persistence::event_reader>(
+                            persistence::open_sqlite_reader(file.path())));
+  remember(reader);
+  auto page = std::make_shared<persistence::replay_page>();
+  persistence::replay_query q;
+  q.room_id = "R00001";
+  q.user_id = "p1";
+  q.was_member = true;
+  spawn_fn([=](caf::event_based_actor* self) -> caf::behavior {
+    self->request(reader, caf::infinite, events_atom::value, q)
+      .then([=](persistence::replay_page& p) { *page = p; });
+    return {};
+  });
+  drain();
+  CHECK(page->complete);
+  CHECK(page->last_seq_in_log == 3);
+  REQUIRE(page->events.size() == 2); // not the HOST row
+  CHECK(page->events[0].seq == 1);
+  CHECK(page->events[1].seq == 3);
+  auto e = protocol::event_log::decode(page->events[1].payload);
+  REQUIRE(e);
+  CHECK(std::get<protocol::evt::user_joined>(*e).user_id == "p3");
 }

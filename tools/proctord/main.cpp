@@ -6,6 +6,7 @@
 #include "actors/gateway.hpp"
 #include "actors/store.hpp"
 #include "net/server.hpp"
+#include "protocol/event_log.hpp"
 #include "protocol/token.hpp"
 #include "tools/proctord/options.hpp"
 
@@ -109,7 +110,10 @@ int run(server_options& opts) {
 
   std::shared_ptr<persistence::backend> db;
   try {
-    db = persistence::open_sqlite(opts.db_path, opts.db_sync);
+    // A file of an older release migrates here; its stored native frames
+    // become the event log encoding (or the open fails, leaving it as it was).
+    db = persistence::open_sqlite(opts.db_path, opts.db_sync,
+                                  protocol::event_log::convert_legacy_native);
   } catch (const std::exception& e) {
     spdlog::error("proctord cannot open {}: {}", opts.db_path, e.what());
     return 1;

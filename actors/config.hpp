@@ -23,6 +23,8 @@ struct room_config {
   std::chrono::milliseconds resume_grace{std::chrono::minutes{2}};
   /// A RESUME that would replay more events than this gets a snapshot.
   std::size_t max_replay = 10000;
+  /// ... or events whose stored size adds up to more than this.
+  std::size_t max_replay_bytes = 4 << 20;
   /// Signs resume tokens (the server's JWT secret).
   protocol::token_config tokens;
 

@@ -20,7 +20,7 @@ std::string make_room_id(std::mt19937_64& rng) {
 
 directory_actor::behavior_type
 directory(directory_actor::stateful_pointer<directory_state> self,
-          room_config room_cfg, store_actor store,
+          room_config room_cfg, storage store,
           std::vector<std::string> ended,
           std::vector<persistence::room_snapshot> restore) {
   auto& st = self->state;

@@ -18,7 +18,7 @@ namespace proctord {
 struct directory_state {
   static constexpr const char* name = "directory";
   room_config room_cfg;
-  store_actor store;
+  storage store;
   std::unordered_map<std::string, room_actor> live;
   std::unordered_map<caf::actor_addr, std::string> ids_by_addr;
   /// Ids of rooms that ended (they answer ROOM_ENDED).
@@ -32,7 +32,7 @@ struct directory_state {
 /// which the directory spawns again.
 directory_actor::behavior_type
 directory(directory_actor::stateful_pointer<directory_state> self,
-          room_config room_cfg, store_actor store,
+          room_config room_cfg, storage store,
           std::vector<std::string> ended,
           std::vector<persistence::room_snapshot> restore);
 

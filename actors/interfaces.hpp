@@ -103,11 +103,29 @@ using store_actor = caf::typed_actor<
   // A room's members, pending requests, idempotency keys and last seq, to
   // restore it after a restart (the room row comes from rooms_atom).
   caf::replies_to<snapshot_atom, std::string>::with<persistence::room_snapshot>,
-  // A room's events with seq > the given one, at most the given count.
-  caf::replies_to<events_atom, std::string, std::int64_t, std::uint64_t>::with<
-    std::vector<persistence::event_record>>,
   // internal: commit what has accumulated.
   caf::reacts_to<flush_atom>>;
+
+/// Replays a room's log to one member, from its own read-only connection,
+/// off the commit path.
+using store_reader_actor = caf::typed_actor<
+  // The events addressed to a member after a seq, bounded in count and
+  // bytes; complete=false when a bound was hit (the room then answers
+  // RESYNC_REQUIRED with a snapshot).
+  caf::replies_to<events_atom, persistence::replay_query>::with<
+    persistence::replay_page>>;
+
+/// The store as a room uses it: commits through the writer, replays through
+/// the reader.
+struct storage {
+  store_actor writer;
+  store_reader_actor reader;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, storage& x) {
+  return f(caf::meta::type_name("storage"), x.writer, x.reader);
+}
 
 /// Finds rooms by id and creates them; knows which ids are taken.
 using directory_actor = caf::typed_actor<

@@ -3,6 +3,7 @@
 // needs. Commands are the typed structs of protocol/commands.hpp; what the
 // actors add is who sends them (`caller`) and the replies between actors.
 
+#include "actors/store_messages.hpp"
 #include "persistence/records.hpp"
 #include "protocol/commands.hpp"
 
@@ -188,11 +189,7 @@ typename Inspector::result_type inspect(Inspector& f, kick_record& x) {
            x.kicked_at);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, event_record& x) {
-  return f(caf::meta::type_name("event_record"), x.room_id, x.seq, x.audience,
-           x.user_id, x.payload, x.created_at);
-}
+// event_record, replay_query and replay_page: actors/store_messages.hpp.
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {

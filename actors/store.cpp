@@ -1,6 +1,9 @@
 #include "actors/store.hpp"
 
+
 #include <spdlog/spdlog.h>
+
+#include <optional>
 
 namespace proctord {
 
@@ -85,16 +88,6 @@ store(store_actor::stateful_pointer<store_state> self,
         return snap;
       } catch (const std::exception& e) {
         spdlog::error("store fails to load room {}: {}", room_id, e.what());
-        return make_error(protocol::error_code::store_unavailable);
-      }
-    },
-    [=](events_atom, const std::string& room_id, std::int64_t after,
-        std::uint64_t limit) -> caf::result<std::vector<persistence::event_record>> {
-      try {
-        return self->state.db->load_events(room_id, after, limit);
-      } catch (const std::exception& e) {
-        spdlog::error("store fails to load events of {}: {}", room_id,
-                      e.what());
         return make_error(protocol::error_code::store_unavailable);
       }
     },

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct store_state {
 /// write sets already in the mailbox arrive before that flush, so under load
 /// one transaction carries many of them. Each requester is answered after
 /// COMMIT returns, never before.
+///
+/// The event log holds protocol::event_log's encoding, staged by the rooms
+/// (actors/core/journal.hpp). Replays read through the store reader
+/// (actors/store_reader.hpp), never here.
 store_actor::behavior_type
 store(store_actor::stateful_pointer<store_state> self,
       std::shared_ptr<persistence::backend> db);

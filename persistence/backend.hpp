@@ -6,9 +6,12 @@
 #include "persistence/records.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace proctord::persistence {
@@ -57,11 +60,42 @@ public:
   /// Every idempotency key used in a room (submissions and violations).
   virtual std::vector<idempotency_record>
   load_idempotency_keys(const std::string& room_id) = 0;
+
+  /// The events of a room addressed to one member, filtered in SQL and
+  /// bounded (see replay_query). On this, the writing connection; the store
+  /// reader uses event_reader's instead, off the commit path.
+  virtual replay_page replay(const replay_query& q) = 0;
 };
 
+/// A read-only connection for replays: never takes the write lock, sees what
+/// the writer has committed (WAL). One thread at a time, like backend.
+class event_reader {
+public:
+  virtual ~event_reader() = default;
+  /// As backend::replay, in one read transaction (a consistent snapshot).
+  virtual replay_page replay(const replay_query& q) = 0;
+};
+
+/// Turns an event payload written by an older release into the current
+/// encoding, or nothing when it cannot. The schema migration calls it for
+/// every stored event; it comes from protocol/ (persistence/ does not link
+/// protocol/): protocol::event_log::convert_legacy_native.
+using payload_converter
+  = std::function<std::optional<std::string>(std::string_view)>;
+
 /// Opens (creating and migrating as needed) a SQLite database at `path` in
-/// WAL mode. Throws store_error when it cannot.
+/// WAL mode. Throws store_error when it cannot. Migrating a file of schema
+/// version 2 that holds events needs `convert`; if it is empty, or a stored
+/// event cannot be converted, the open fails and the file is left as it was
+/// (README.md, "Migrations").
 std::unique_ptr<backend> open_sqlite(const std::string& path,
-                                     sync_mode sync = sync_mode::normal);
+                                     sync_mode sync = sync_mode::normal,
+                                     payload_converter convert = {});
+
+/// Opens a read-only connection (SQLITE_OPEN_READONLY) to a database that
+/// open_sqlite() has already created and migrated, in WAL mode. Throws
+/// store_error when the file is missing, not in WAL mode or of another
+/// schema version.
+std::unique_ptr<event_reader> open_sqlite_reader(const std::string& path);
 
 } // namespace proctord::persistence

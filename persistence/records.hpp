@@ -74,15 +74,50 @@ struct kick_record {
   millis kicked_at = 0;
 };
 
-/// A durable room event as it was sent: the room's log, for replay after a
-/// reconnect or a restart. `audience` says who received it.
+/// A durable room event: the room's log, for replay after a reconnect or a
+/// restart. `audience` says who received it. The store does not read the
+/// payload; it is the event in protocol/event_log's encoding.
 struct event_record {
   std::string room_id;
   std::int64_t seq = 0;    // per room, from 1, strictly increasing
   std::string audience;    // MEMBERS | HOST | USER | EVERYONE
   std::string user_id;     // the recipient when audience is USER, else ""
-  std::string payload;     // the encoded frame, exactly as sent
+  std::string payload;     // the encoded event (protocol/event_log)
   millis created_at = 0;
+  /// Writes only: the index, in the same write set's `submissions`, of the
+  /// submission whose code and language the payload leaves out (a
+  /// user_submitted event); -1 for none. Reads fill "d.code" and
+  /// "d.language" of the payload back from that row (persistence/README.md,
+  /// "Events"), and return -1.
+  std::int32_t submission_index = -1;
+};
+
+/// Which events of a room's log a member may be replayed: those with
+/// seq > after_seq addressed to it (the rule of room_detail::addressed_to):
+/// EVERYONE; HOST if is_host; USER if user_id is the recipient; MEMBERS if
+/// is_host or was_member.
+struct replay_query {
+  std::string room_id;
+  std::int64_t after_seq = 0;
+  std::string user_id;
+  bool is_host = false;
+  bool was_member = false; // approved when it saw after_seq
+  std::uint32_t max_events = 1000;
+  std::uint64_t max_bytes = 4u << 20; // sum of payload sizes
+};
+
+/// The answer to a replay_query, read in one snapshot of the log.
+struct replay_page {
+  /// The member's events in seq order; when `complete` is false, the ones
+  /// that fitted the bounds (a prefix).
+  std::vector<event_record> events;
+  /// Whether `events` holds every event addressed to the member with
+  /// seq > after_seq. False when max_events or max_bytes was reached: the
+  /// room answers RESYNC_REQUIRED with a snapshot instead.
+  bool complete = true;
+  /// The highest seq in the room's whole log (any audience) in the same
+  /// snapshot, 0 for none: what a complete replay covers.
+  std::int64_t last_seq_in_log = 0;
 };
 
 /// A key a client attached to a submission or violation, with what it

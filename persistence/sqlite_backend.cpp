@@ -80,7 +80,8 @@ public:
                    " kickedAt) VALUES (?1, ?2, ?3, ?4)"),
       insert_event_(db_.get(), "insert event",
                     "INSERT INTO events (roomId, seq, audience, userId,"
-                    " payload, createdAt) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+                    " payload, createdAt, submissionId)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
       select_rooms_(db_.get(), "load rooms",
                     "SELECT roomId, hostId, hostName, roomname, maxGuests,"
                     " question, duration, isPublic, status, createdAt,"
@@ -97,9 +98,10 @@ public:
       select_room_exists_(db_.get(), "room exists",
                           "SELECT 1 FROM rooms WHERE roomId = ?1"),
       select_events_(db_.get(), "load events",
-                     "SELECT roomId, seq, audience, userId, payload,"
-                     " createdAt FROM events WHERE roomId = ?1 AND seq > ?2"
-                     " ORDER BY seq LIMIT ?3"),
+                     (std::string{"SELECT "} + event_columns_sql
+                      + " WHERE e.roomId = ?1 AND e.seq > ?2"
+                        " ORDER BY e.seq LIMIT ?3")
+                       .c_str()),
       select_last_seq_(db_.get(), "last seq",
                        "SELECT seq FROM events WHERE roomId = ?1"
                        " ORDER BY seq DESC LIMIT 1"),
@@ -114,7 +116,8 @@ public:
                              "SELECT userId, idempotencyKey, timestamp"
                              " FROM violations WHERE roomId = ?1"
                              " AND idempotencyKey IS NOT NULL"
-                             " ORDER BY userId, idempotencyKey") {}
+                             " ORDER BY userId, idempotencyKey"),
+      replay_(db_.get(), replay_statements::snapshot::caller) {}
 
   ~sqlite_backend() override { rollback(); }
 
@@ -144,7 +147,11 @@ public:
       for (const auto& m : ws.members) write(m);
       for (const auto& j : ws.join_attempts) write(j);
       for (const auto& v : ws.violations) write(v);
-      for (const auto& s : ws.submissions) write(s);
+      submission_ids_.clear();
+      for (const auto& s : ws.submissions) {
+        write(s);
+        submission_ids_.push_back(sqlite3_last_insert_rowid(db_.get()));
+      }
       for (const auto& k : ws.kicks) write(k);
       for (const auto& e : ws.events) write(e);
       stmt_use(release_).run();
@@ -234,18 +241,12 @@ public:
       std::min<std::uint64_t>(limit, max_limit));
     stmt_use u(select_events_);
     u.text(1, room_id).integer(2, after_seq).integer(3, n);
-    while (u.step()) {
-      event_record e;
-      e.room_id = u.column_text(0);
-      e.seq = u.column_int(1);
-      e.audience = u.column_text(2);
-      e.user_id = u.column_text(3); // NULL reads as ""
-      e.payload = u.column_text(4);
-      e.created_at = u.column_int(5);
-      out.push_back(std::move(e));
-    }
+    while (u.step())
+      out.push_back(read_event(u));
     return out;
   }
+
+  replay_page replay(const replay_query& q) override { return replay_.run(q); }
 
   std::int64_t last_seq(const std::string& room_id) override {
     stmt_use u(select_last_seq_);
@@ -350,14 +351,25 @@ private:
   }
 
   void write(const event_record& e) {
-    stmt_use(insert_event_)
-      .text(1, e.room_id)
+    stmt_use u(insert_event_);
+    u.text(1, e.room_id)
       .integer(2, e.seq)
       .text(3, e.audience)
       .text_or_null(4, e.user_id) // the CHECK wants it set iff USER
       .text(5, e.payload)
-      .time(6, e.created_at)
-      .run();
+      .time(6, e.created_at);
+    if (e.submission_index < 0) {
+      u.null(7);
+    } else if (static_cast<std::size_t>(e.submission_index)
+               < submission_ids_.size()) {
+      u.integer(7, submission_ids_[static_cast<std::size_t>(e.submission_index)]);
+    } else {
+      throw store_error("sqlite: insert event: it refers to submission "
+                        + std::to_string(e.submission_index)
+                        + " of a write set with "
+                        + std::to_string(submission_ids_.size()));
+    }
+    u.run();
   }
 
   /// Undoes the current write set. True when the enclosing transaction is
@@ -388,11 +400,15 @@ private:
   statement select_room_exists_;
   statement select_events_, select_last_seq_;
   statement select_submission_keys_, select_violation_keys_;
+  replay_statements replay_;
+  /// Row ids of the current write set's submissions, in order.
+  std::vector<std::int64_t> submission_ids_;
 };
 
 } // namespace
 
-std::unique_ptr<backend> open_sqlite(const std::string& path, sync_mode sync) {
+std::unique_ptr<backend> open_sqlite(const std::string& path, sync_mode sync,
+                                     payload_converter convert) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(
     path.c_str(), &raw,
@@ -403,7 +419,7 @@ std::unique_ptr<backend> open_sqlite(const std::string& path, sync_mode sync) {
                       + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   try {
     configure(db.get(), sync);
-    migrate(db.get());
+    migrate(db.get(), convert);
   } catch (const store_error& e) {
     throw store_error(std::string(e.what()) + " (opening '" + path + "')");
   }

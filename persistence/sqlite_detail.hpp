@@ -126,14 +126,42 @@ private:
 /// checks that each took.
 void configure(sqlite3* db, sync_mode sync);
 
-/// Creates or migrates the schema to the latest user_version.
-void migrate(sqlite3* db);
+/// Creates or migrates the schema to the latest user_version. `convert`
+/// turns event payloads of schema version 2 into the current encoding (needed
+/// only when such events exist).
+void migrate(sqlite3* db, const payload_converter& convert = {});
 
 /// Migrates only up to schema version `target` (tests use it to build a
 /// database as an older release left it). Throws for an unknown version.
-void migrate(sqlite3* db, int target);
+void migrate(sqlite3* db, int target, const payload_converter& convert = {});
 
 /// The schema version this build creates (the number of migration steps).
 int latest_schema_version() noexcept;
+
+// -- the event log (sqlite_replay.cpp) ----------------------------------------
+
+/// The columns of an event_record, in load order, with the user_submitted
+/// code and language filled back into the payload from its submission row;
+/// `e` is events, `s` the LEFT JOINed submissions.
+extern const char* const event_columns_sql;
+
+/// Reads an event_record from the columns of event_columns_sql, from 0.
+event_record read_event(const stmt_use& u);
+
+/// The replay query's statements on one connection.
+class replay_statements {
+public:
+  enum class snapshot { caller, own_transaction };
+  /// `own_transaction`: wraps the reads in BEGIN ... COMMIT, so that the page
+  /// and last_seq_in_log come from one snapshot (the reader connection).
+  /// `caller`: runs them as they are (the writer, which is alone).
+  replay_statements(sqlite3* db, snapshot mode);
+  replay_page run(const replay_query& q);
+
+private:
+  sqlite3* db_;
+  snapshot mode_;
+  statement begin_, end_, select_, last_seq_;
+};
 
 } // namespace proctord::persistence::sqlite_detail

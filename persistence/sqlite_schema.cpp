@@ -2,8 +2,11 @@
 
 #include "persistence/sqlite_detail.hpp"
 
+#include <cstdint>
 #include <iterator>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace proctord::persistence::sqlite_detail {
 namespace {
@@ -125,6 +128,17 @@ CREATE TABLE events (
   PRIMARY KEY (roomId, seq)
 ) WITHOUT ROWID;
 )sql",
+
+  // 3: the event log in protocol/event_log's encoding instead of native
+  // frames, and a submission's code stored once.
+  //
+  // submissionId names the submissions row whose code and language a
+  // user_submitted event leaves out; replays put them back (json_set). The
+  // payloads themselves are converted by convert_event_payloads() below,
+  // in the same transaction.
+  R"sql(
+ALTER TABLE events ADD COLUMN submissionId INTEGER REFERENCES submissions (id);
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
@@ -151,6 +165,97 @@ std::int64_t query_int(sqlite3* db, const char* sql) {
   return u.step() ? u.column_int(0) : -1;
 }
 
+// -- step 3: converting the stored events ------------------------------------
+
+/// Rewrites every events.payload with `convert`. Pages by key, so that no row
+/// is updated under a running SELECT of the same table. A row that cannot be
+/// converted fails the migration (its transaction rolls back and the file
+/// stays at version 2): a log that silently lost an event would replay a
+/// gap, and an unreadable one could not be replayed at all.
+void convert_event_payloads(sqlite3* db, const payload_converter& convert) {
+  constexpr int page_rows = 64; // bounds memory: a payload can hold 1 MiB of code
+  statement page(db, "read events to convert",
+                 "SELECT roomId, seq, payload FROM events"
+                 " WHERE (roomId, seq) > (?1, ?2) ORDER BY roomId, seq"
+                 " LIMIT ?3");
+  statement update(db, "convert event",
+                   "UPDATE events SET payload = ?3"
+                   " WHERE roomId = ?1 AND seq = ?2");
+  struct row {
+    std::string room;
+    std::int64_t seq;
+    std::string payload;
+  };
+  std::string after_room;
+  std::int64_t after_seq = 0;
+  std::size_t converted = 0, failed = 0;
+  std::string examples;
+  for (;;) {
+    std::vector<row> rows;
+    {
+      stmt_use u(page);
+      u.text(1, after_room).integer(2, after_seq).integer(3, page_rows);
+      while (u.step())
+        rows.push_back({u.column_text(0), u.column_int(1), u.column_text(2)});
+    }
+    if (rows.empty())
+      break;
+    if (!convert)
+      throw store_error("sqlite: migrate to schema version 3: the event log"
+                        " holds events and no payload converter was given");
+    for (const auto& r : rows) {
+      std::optional<std::string> out;
+      try {
+        out = convert(r.payload);
+      } catch (...) {
+      }
+      if (!out) {
+        if (++failed <= 5)
+          examples += (examples.empty() ? "" : ", ") + r.room + "/"
+                      + std::to_string(r.seq);
+        continue;
+      }
+      stmt_use(update).text(1, r.room).integer(2, r.seq).text(3, *out).run();
+      ++converted;
+    }
+    after_room = rows.back().room;
+    after_seq = rows.back().seq;
+  }
+  if (failed > 0)
+    throw store_error("sqlite: migrate to schema version 3: "
+                      + std::to_string(failed) + " of "
+                      + std::to_string(failed + converted)
+                      + " stored events cannot be converted (room/seq: "
+                      + examples + (failed > 5 ? ", ..." : "")
+                      + "); the file is left at version 2");
+}
+
+/// Links each converted user_submitted event to the submission it
+/// announced (same room, user, time, code and language) and drops the copy
+/// of the code from its payload. An event without such a row keeps its
+/// code: nothing is lost, it is only stored twice.
+constexpr const char* link_submissions_sql = R"sql(
+UPDATE events SET submissionId = (
+  SELECT s.id FROM submissions AS s
+  WHERE s.roomId = events.roomId
+    AND s.userId = json_extract(events.payload, '$.d.user_id')
+    AND s.submittedAt IS NULLIF(json_extract(events.payload, '$.d.submission_time'), 0)
+    AND s.code = json_extract(events.payload, '$.d.code')
+    AND s.language = json_extract(events.payload, '$.d.language')
+  ORDER BY s.id LIMIT 1)
+WHERE json_extract(payload, '$.t') = 'user_submitted';
+UPDATE events SET payload = json_remove(payload, '$.d.code', '$.d.language')
+WHERE submissionId IS NOT NULL;
+)sql";
+
+/// What runs after the SQL of the step that reaches `version`.
+void after_step(sqlite3* db, int version, const payload_converter& convert) {
+  if (version == 3) {
+    convert_event_payloads(db, convert);
+    exec(db, link_submissions_sql, "link user_submitted events");
+  }
+}
+
 } // namespace
 
 void configure(sqlite3* db, sync_mode sync) {
@@ -174,12 +279,14 @@ void configure(sqlite3* db, sync_mode sync) {
 
 int latest_schema_version() noexcept { return schema_version; }
 
-void migrate(sqlite3* db) { migrate(db, schema_version); }
+void migrate(sqlite3* db, const payload_converter& convert) {
+  migrate(db, schema_version, convert);
+}
 
 /// Brings the schema to `target` (at most schema_version). Reads user_version
 /// inside the write transaction, so two processes opening a new file do not
 /// both migrate it. A database already at or past `target` is left as it is.
-void migrate(sqlite3* db, int target) {
+void migrate(sqlite3* db, int target, const payload_converter& convert) {
   if (target < 0 || target > schema_version)
     throw store_error("sqlite: no schema version " + std::to_string(target));
   exec(db, "BEGIN IMMEDIATE", "begin migration");
@@ -190,9 +297,11 @@ void migrate(sqlite3* db, int target) {
                         + std::to_string(current)
                         + " is newer than this build supports ("
                         + std::to_string(schema_version) + ")");
-    for (auto v = current; v < target; ++v)
+    for (auto v = current; v < target; ++v) {
       exec(db, migrations[v],
            ("migrate to schema version " + std::to_string(v + 1)).c_str());
+      after_step(db, static_cast<int>(v + 1), convert);
+    }
     if (current < target)
       exec(db, "PRAGMA user_version=" + std::to_string(target),
            "set user_version");

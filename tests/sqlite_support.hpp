@@ -87,4 +87,44 @@ private:
   sqlite3* db_ = nullptr;
 };
 
+/// Makes one kind of write fail on a real database file, for as long as it
+/// lives: a trigger `BEFORE <operation> ON <table>` that raises
+/// ABORT(message). The store's write set that touches the table fails (the
+/// store answers STORE_UNAVAILABLE) while the others of its batch commit.
+/// Created and dropped through a connection of its own; the store's
+/// prepared statements re-prepare themselves after the schema change.
+///
+///   failing_trigger t(file.path(), "room_users", "INSERT");
+class failing_trigger {
+public:
+  failing_trigger(const std::string& path, const std::string& table,
+                  const std::string& operation, // INSERT | UPDATE | DELETE
+                  const std::string& message = "injected failure")
+    : path_(path), name_("proctord_test_fail_" + table + "_" + operation) {
+    REQUIRE((operation == "INSERT" || operation == "UPDATE"
+             || operation == "DELETE"));
+    REQUIRE(message.find('\'') == std::string::npos);
+    exec("CREATE TRIGGER " + name_ + " BEFORE " + operation + " ON " + table
+         + " BEGIN SELECT RAISE(ABORT, '" + message + "'); END");
+  }
+  ~failing_trigger() { exec("DROP TRIGGER IF EXISTS " + name_); }
+  failing_trigger(const failing_trigger&) = delete;
+  failing_trigger& operator=(const failing_trigger&) = delete;
+
+private:
+  void exec(const std::string& sql) {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+    sqlite3_busy_timeout(db, 5000); // the store may be committing
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    const std::string msg = sqlite3_errmsg(db);
+    sqlite3_close_v2(db);
+    if (rc != SQLITE_OK)
+      FAIL_CHECK(sql << ": " << msg); // no REQUIRE: may run in a destructor
+  }
+
+  std::string path_;
+  std::string name_;
+};
+
 } // namespace proctord::test

@@ -25,11 +25,11 @@ const std::vector<const char*>& message_type_names() {
     "proctord.envelope", "proctord.close_order", "proctord.event",
     "proctord.write_set", "proctord.room_record",
     "proctord.room_records", "proctord.room_snapshot",
-    "proctord.event_record", "proctord.event_records",
+    "proctord.replay_query", "proctord.replay_page", "proctord.storage",
     "proctord.connection_actor", "proctord.room_actor",
-    "proctord.store_actor", "proctord.directory_actor",
-    "proctord.relay_actor"};
-  static_assert(caf::detail::tl_size<message_types>::value == 30,
+    "proctord.store_actor", "proctord.store_reader_actor",
+    "proctord.directory_actor", "proctord.relay_actor"};
+  static_assert(caf::detail::tl_size<message_types>::value == 32,
                 "one name per type");
   return names;
 }

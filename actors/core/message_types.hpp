@@ -27,9 +27,10 @@ using message_types = caf::detail::type_list<
   // the store
   persistence::write_set, persistence::room_record,
   std::vector<persistence::room_record>, persistence::room_snapshot,
-  persistence::event_record, std::vector<persistence::event_record>,
+  persistence::replay_query, persistence::replay_page, storage,
   // actor handles
-  connection_actor, room_actor, store_actor, directory_actor, relay_actor>;
+  connection_actor, room_actor, store_actor, store_reader_actor,
+  directory_actor, relay_actor>;
 
 /// Registers every type of message_types with `cfg`.
 void add_message_types(caf::actor_system_config& cfg);

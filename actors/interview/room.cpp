@@ -445,7 +445,7 @@ room_actor::behavior_type behavior(self_ptr self) {
   };
 }
 
-void init(self_ptr self, room_config cfg, store_actor store,
+void init(self_ptr self, room_config cfg, storage store,
           std::string room_id) {
   auto& st = self->state;
   st.cfg = std::move(cfg);

@@ -60,7 +60,7 @@ struct member {
 struct room_state {
   static constexpr const char* name = "room";
   room_config cfg;
-  store_actor store;
+  storage store;
   journal log;
   std::string roomname;
   std::string question;
@@ -88,7 +88,7 @@ struct room_state {
 /// room is committed (ROOM_CREATED); if the store fails, the host gets
 /// STORE_UNAVAILABLE and the room exits.
 room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
-                               room_config cfg, store_actor store,
+                               room_config cfg, storage store,
                                std::string room_id, caller host,
                                protocol::cmd::create_room spec);
 
@@ -97,6 +97,6 @@ room_actor::behavior_type room(room_actor::stateful_pointer<room_state> self,
 /// deadline (ending at once if it passed while the server was down).
 room_actor::behavior_type
 restored_room(room_actor::stateful_pointer<room_state> self, room_config cfg,
-              store_actor store, persistence::room_snapshot snap);
+              storage store, persistence::room_snapshot snap);
 
 } // namespace proctord

@@ -64,7 +64,6 @@ void replay(self_ptr self, member& m, std::int64_t last_seq, bool was_away) {
   auto& st = self->state;
   m.place.replaying = true;
   m.place.buffer.clear();
-  auto limit = static_cast<std::uint64_t>(st.cfg.max_replay) + 1;
   auto user_id = m.user_id;
   auto socket_id = m.place.socket_id;
   auto current = [=]() -> member* {
@@ -74,28 +73,35 @@ void replay(self_ptr self, member& m, std::int64_t last_seq, bool was_away) {
       return nullptr;
     return mm;
   };
-  self->request(st.store, caf::infinite, events_atom::value, st.room_id(),
-                last_seq, limit)
+  // Filtered by audience and bounded in the query, on the reader's own
+  // connection: a replay never waits behind commits, nor they behind it.
+  persistence::replay_query q;
+  q.room_id = st.room_id();
+  q.after_seq = last_seq;
+  q.user_id = m.user_id;
+  q.is_host = m.role == member_role::host;
+  q.was_member = m.was_approved;
+  q.max_events = static_cast<std::uint32_t>(st.cfg.max_replay);
+  q.max_bytes = st.cfg.max_replay_bytes;
+  self->request(st.store.reader, caf::infinite, events_atom::value, q)
     .then(
-      [=](std::vector<persistence::event_record>& events) {
+      [=](persistence::replay_page& page) {
         auto mm = current();
         if (!mm)
           return;
-        if (events.size() > self->state.cfg.max_replay) {
+        if (!page.complete) {
           resync(self, *mm, evt::resync_reason::events_unavailable, was_away);
           return;
         }
         std::vector<std::pair<std::int64_t, protocol::event>> mine;
-        for (auto& e : events) {
-          if (!addressed_to(*mm, e.audience, e.user_id))
-            continue;
+        for (auto& e : page.events) {
           if (auto decoded = protocol::event_log::decode(e.payload))
             mine.emplace_back(e.seq, std::move(*decoded));
           else
             spdlog::error("room {} cannot read event {} of its log",
                           self->state.room_id(), e.seq);
         }
-        auto last_replayed = events.empty() ? last_seq : events.back().seq;
+        auto last_replayed = std::max(last_seq, page.last_seq_in_log);
         auto& place = mm->place;
         auto to = std::vector<recipient>{place.where()};
         auto& room_id = self->state.room_id();
@@ -236,7 +242,7 @@ using protocol::room_status;
 namespace evt = protocol::evt;
 
 room_actor::behavior_type room(self_ptr self, room_config cfg,
-                               store_actor store, std::string room_id,
+                               storage store, std::string room_id,
                                caller creator, protocol::cmd::create_room spec) {
   interview::init(self, std::move(cfg), std::move(store), std::move(room_id));
   auto& st = self->state;
@@ -284,7 +290,7 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
 }
 
 room_actor::behavior_type restored_room(self_ptr self, room_config cfg,
-                                        store_actor store,
+                                        storage store,
                                         persistence::room_snapshot snap) {
   auto& r = snap.room;
   interview::init(self, std::move(cfg), std::move(store), r.room_id);

@@ -3,6 +3,8 @@
 
 #include "actors/interview/room_steps.hpp"
 
+#include "protocol/event_log.hpp"
+
 #include <caf/typed_event_based_actor.hpp>
 
 namespace proctord::interview {
@@ -135,6 +137,12 @@ void on_submit(self_ptr self, const caller& c, cmd::submit_code& s) {
   stage(self, st, to_host, {},
         evt::user_submitted{user_id, m->username, now, std::move(s.code),
                             std::move(s.language)});
+  // The code is stored once, in its submissions row: the logged event
+  // refers to it, and a replay fills it back in.
+  auto& logged = st.ws.events.back();
+  logged.payload = protocol::event_log::encode(
+    evt::user_submitted{user_id, m->username, now, {}, {}});
+  logged.submission_index = 0;
   commit_hooks hooks;
   hooks.apply = [=] {
     if (auto mm = find(self, user_id)) {

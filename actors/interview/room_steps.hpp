@@ -44,7 +44,7 @@ void on_down(self_ptr self, const caf::down_msg& dm);
 room_actor::behavior_type behavior(self_ptr self);
 
 /// Wires the journal to the room and sets the down handler.
-void init(self_ptr self, room_config cfg, store_actor store,
+void init(self_ptr self, room_config cfg, storage store,
           std::string room_id);
 
 } // namespace proctord::interview

@@ -35,17 +35,6 @@ bool receives(const member& m, std::string_view audience,
   return audience == to_everyone;
 }
 
-bool addressed_to(const member& m, std::string_view audience,
-                  const std::string& user_id) {
-  if (audience == to_everyone)
-    return true;
-  if (audience == to_host)
-    return m.role == member_role::host;
-  if (audience == to_user)
-    return user_id == m.user_id;
-  return m.role == member_role::host || m.was_approved;
-}
-
 // -- steps and delivery -------------------------------------------------------
 
 void stage(self_ptr self, step& s, std::string_view audience,
@@ -71,7 +60,7 @@ void commit(self_ptr self, step s, const caller* who,
       failed(err);
   };
   auto& st = self->state;
-  st.log.commit(self, st.store, std::move(s), std::move(hooks));
+  st.log.commit(self, st.store.writer, std::move(s), std::move(hooks));
 }
 
 void publish(self_ptr self, const journal_entry& e) {

@@ -29,11 +29,6 @@ inline constexpr std::string_view to_everyone = "EVERYONE";
 bool receives(const member& m, std::string_view audience,
               const std::string& user_id);
 
-/// Whether member `m` was among the audience of a stored event (replay: a
-/// member that resumes was in the room when it saw its last seq).
-bool addressed_to(const member& m, std::string_view audience,
-                  const std::string& user_id);
-
 // -- steps and delivery -------------------------------------------------------
 
 /// Numbers `e` with the room's next seq and adds it to the step.

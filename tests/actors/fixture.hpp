@@ -11,6 +11,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/interview/room.hpp"
 #include "actors/store.hpp"
+#include "actors/store_reader.hpp"
 #include "persistence/backend.hpp"
 #include "protocol/native_codec.hpp"
 #include "tests/sqlite_support.hpp"
@@ -220,8 +221,14 @@ public:
     sys.await_actors_before_shutdown(false);
     std::shared_ptr<persistence::backend> backend
       = persistence::open_sqlite(file.path());
-    store_ = sys.spawn(proctord::store, std::move(backend));
-    remember(store_);
+    store_.writer = sys.spawn(proctord::store, std::move(backend));
+    remember(store_.writer);
+    // Detached in the server; here on the test scheduler like the rest.
+    store_.reader = sys.spawn(
+      proctord::store_reader,
+      std::shared_ptr<persistence::event_reader>(
+        persistence::open_sqlite_reader(file.path())));
+    remember(store_.reader);
     relay_ = sys.spawn(proctord::relay, sockets);
     remember(relay_);
     db = std::make_unique<db_probe>(file.path());
@@ -383,7 +390,7 @@ public:
   caf::actor_system_config cfg;
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;
-  store_actor store_;
+  storage store_;
   std::shared_ptr<socket_registry> sockets = std::make_shared<socket_registry>();
   relay_actor relay_;
   std::vector<std::shared_ptr<recording_outbound>> outs;

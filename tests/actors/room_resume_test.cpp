@@ -13,14 +13,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// The resume token a member got with its seat (from the room's log: the
-/// fixture's admit() clears what the member received).
+/// The resume token a member got with its seat (from the room's log, in
+/// the event log encoding: the fixture's admit() clears what the member
+/// received).
 std::string token_of(db_probe& db, const user& u) {
   auto payload = db.text("select payload from events where userId = '" + u.id()
-                         + "' and payload like '%resumeToken%' order by seq "
-                           "desc limit 1");
-  auto f = json::parse(payload);
-  return f.contains("data") ? f["data"]["resumeToken"] : f["resumeToken"];
+                         + "' and payload like '%\"resume_token\":\"_%'"
+                           " order by seq desc limit 1");
+  return json::parse(payload)["d"]["resume_token"];
 }
 
 /// What the store holds of the room, as proctord loads it at start.
@@ -111,7 +111,7 @@ TEST_CASE_METHOD(actor_fixture,
   // open_room cleared ROOM_CREATED; read the token from the log instead.
   auto payload = db->text("select payload from events where seq = 1");
   auto created = json::parse(payload);
-  auto token = created["data"]["resumeToken"].get<std::string>();
+  auto token = created["d"]["resume_token"].get<std::string>();
   close(r, host);
   auto q = connect("p2");
   send(r, q, join());
@@ -190,9 +190,10 @@ TEST_CASE_METHOD(actor_fixture,
   CHECK(room_column("status") == "ENDED");
   auto ended = json::parse(db->text(
     "select payload from events order by seq desc limit 1"));
-  CHECK(ended["type"] == "ROOM_ENDED");
-  CHECK(ended["reason"] == "TIME_UP");
-  CHECK(ended["seq"] == snap.last_seq + 1);
+  CHECK(ended["t"] == "room_ended");
+  CHECK(ended["d"]["reason"] == "time_up");
+  CHECK(db->text("select max(seq) from events")
+        == std::to_string(snap.last_seq + 1));
 }
 
 TEST_CASE_METHOD(actor_fixture,

@@ -4,6 +4,9 @@
 
 #include "fixture.hpp"
 
+#include "actors/store_reader.hpp"
+#include "protocol/event_log.hpp"
+
 using namespace proctord;
 using namespace proctord::test;
 
@@ -50,7 +53,7 @@ persistence::write_set member_write(const std::string& room,
 
 struct store_fixture : actor_fixture {
   store_state& state() {
-    auto ptr = caf::actor_cast<caf::abstract_actor*>(store_);
+    auto ptr = caf::actor_cast<caf::abstract_actor*>(store_.writer);
     return dynamic_cast<store_actor::stateful_base<store_state>&>(*ptr).state;
   }
 
@@ -65,7 +68,7 @@ struct store_fixture : actor_fixture {
         "SELECT 1 FROM room_users WHERE userId = '" + user + "'");
       out->all_rows_at_answer = db->count("SELECT 1 FROM room_users");
     };
-    spawn_fn([=, s = store_](caf::event_based_actor* self) -> caf::behavior {
+    spawn_fn([=, s = store_.writer](caf::event_based_actor* self) -> caf::behavior {
       self->request(s, caf::infinite, ws)
         .then(
           [=](committed_atom) {
@@ -188,7 +191,7 @@ TEST_CASE_METHOD(store_fixture, "store: lists every room it holds",
   request(room_write("R00002"));
   drain();
   auto rooms = std::make_shared<std::vector<persistence::room_record>>();
-  spawn_fn([=, s = store_](caf::event_based_actor* self) -> caf::behavior {
+  spawn_fn([=, s = store_.writer](caf::event_based_actor* self) -> caf::behavior {
     self->request(s, caf::infinite, rooms_atom::value)
       .then([=](std::vector<persistence::room_record>& rs) { *rooms = rs; });
     return {};
@@ -215,9 +218,84 @@ TEST_CASE_METHOD(store_fixture,
   REQUIRE(state().pending.empty());
   // The exit message queues behind the write set but before the flush that
   // the write set schedules, so the exit handler has to commit it.
-  caf::anon_send_exit(store_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(store_.writer, caf::exit_reason::user_shutdown);
   drain();
   CHECK(db->count("SELECT 1 FROM room_users WHERE userId = 'a'") == 1);
   CHECK(a->committed);
   CHECK(a->own_rows_at_answer == 1);
+}
+
+// -- failures injected with a trigger (tests/sqlite_support.hpp) -------------
+
+TEST_CASE_METHOD(store_fixture,
+                 "store: with a trigger failing inserts into room_users, only "
+                 "the write sets that add members fail",
+                 "[store]") {
+  request(room_write("R00001"));
+  drain();
+  std::shared_ptr<outcome> member, room;
+  {
+    failing_trigger fail_members(file.path(), "room_users", "INSERT");
+    member = request(member_write("R00001", "a"), "a");
+    room = request(room_write("R00002"));
+    drain();
+  }
+  CHECK(member->answered);
+  CHECK_FALSE(member->committed);
+  CHECK(member->code == protocol::error_code::store_unavailable);
+  CHECK(room->committed); // same batch, another table
+  CHECK(db->count("SELECT 1 FROM rooms") == 2);
+  CHECK(db->count("SELECT 1 FROM room_users") == 0);
+
+  // Without the trigger the same write commits.
+  auto again = request(member_write("R00001", "a"), "a");
+  drain();
+  CHECK(again->committed);
+  CHECK(db->count("SELECT 1 FROM room_users") == 1);
+}
+
+// -- the event log ------------------------------------------------------------
+
+TEST_CASE_METHOD(store_fixture,
+                 "store_reader: answers a replay query from its own "
+                 "connection with what the store committed",
+                 "[store]") {
+  request(room_write("R00001"));
+  drain();
+  persistence::write_set ws;
+  for (std::int64_t seq = 1; seq <= 3; ++seq) {
+    persistence::event_record e;
+    e.room_id = "R00001";
+    e.seq = seq;
+    e.audience = seq == 2 ? "HOST" : "MEMBERS";
+    e.payload = protocol::event_log::encode(
+      protocol::evt::user_joined{"p" + std::to_string(seq), "P", 1, false});
+    ws.events.push_back(e);
+  }
+  request(ws);
+  drain();
+
+  auto reader = sys.spawn(store_reader,
+                          std::shared_ptr<persistence::event_reader>(
+                            persistence::open_sqlite_reader(file.path())));
+  remember(reader);
+  auto page = std::make_shared<persistence::replay_page>();
+  persistence::replay_query q;
+  q.room_id = "R00001";
+  q.user_id = "p1";
+  q.was_member = true;
+  spawn_fn([=](caf::event_based_actor* self) -> caf::behavior {
+    self->request(reader, caf::infinite, events_atom::value, q)
+      .then([=](persistence::replay_page& p) { *page = p; });
+    return {};
+  });
+  drain();
+  CHECK(page->complete);
+  CHECK(page->last_seq_in_log == 3);
+  REQUIRE(page->events.size() == 2); // not the HOST row
+  CHECK(page->events[0].seq == 1);
+  CHECK(page->events[1].seq == 3);
+  auto e = protocol::event_log::decode(page->events[1].payload);
+  REQUIRE(e);
+  CHECK(std::get<protocol::evt::user_joined>(*e).user_id == "p3");
 }

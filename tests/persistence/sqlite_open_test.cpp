@@ -10,11 +10,11 @@
 using namespace proctord::persistence;
 using namespace proctord::persistence::test;
 
-TEST_CASE("open creates the schema at user_version 2") {
+TEST_CASE("open creates the schema at user_version 3") {
   temp_db file;
   auto db = open_sqlite(file.path());
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 2);
+  CHECK(c.integer("PRAGMA user_version") == 3);
   CHECK(columns_of(c, "rooms")
         == "roomId,hostId,hostName,roomname,maxGuests,question,duration,"
            "isPublic,status,createdAt,startedAt,endsAt,endedAt");
@@ -29,7 +29,7 @@ TEST_CASE("open creates the schema at user_version 2") {
         == "id,roomId,userId,username,status,requestedAt,decidedAt");
   CHECK(columns_of(c, "kick_events") == "id,roomId,userId,reason,kickedAt");
   CHECK(columns_of(c, "events")
-        == "roomId,seq,audience,userId,payload,createdAt");
+        == "roomId,seq,audience,userId,payload,createdAt,submissionId");
   CHECK(db->load_rooms().empty());
 }
 
@@ -58,7 +58,7 @@ TEST_CASE("reopening an existing database is idempotent and keeps its data") {
     CHECK(db->load_members("r1").size() == 1);
   }
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 2);
+  CHECK(c.integer("PRAGMA user_version") == 3);
 }
 
 TEST_CASE("the sync mode sets PRAGMA synchronous on the store's connection") {

@@ -128,16 +128,17 @@ TEST_CASE("a version 1 database migrates to version 2 and keeps its rows") {
            " VALUES ('r', 'k', 'bye', 1500)");
   }
 
+  // On to the latest version (3 adds events.submissionId; the log is empty).
   auto db = open_sqlite(file.path());
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 2);
-  CHECK(sqlite_detail::latest_schema_version() == 2);
+  CHECK(c.integer("PRAGMA user_version") == 3);
+  CHECK(sqlite_detail::latest_schema_version() == 3);
   CHECK(columns_of(c, "violations")
         == "id,roomId,userId,type,timestamp,violationCount,idempotencyKey");
   CHECK(columns_of(c, "submissions")
         == "id,roomId,userId,code,language,submittedAt,idempotencyKey");
   CHECK(columns_of(c, "events")
-        == "roomId,seq,audience,userId,payload,createdAt");
+        == "roomId,seq,audience,userId,payload,createdAt,submissionId");
   CHECK(c.column("PRAGMA foreign_key_check").empty());
   CHECK(c.text("PRAGMA integrity_check") == "ok");
 

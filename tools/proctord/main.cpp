@@ -7,7 +7,9 @@
 #include "actors/directory.hpp"
 #include "actors/gateway.hpp"
 #include "actors/store.hpp"
+#include "actors/store_reader.hpp"
 #include "net/server.hpp"
+#include "protocol/event_log.hpp"
 #include "protocol/token.hpp"
 #include "tools/proctord/options.hpp"
 
@@ -112,7 +114,10 @@ int run(server_options& opts) {
 
   std::shared_ptr<persistence::backend> db;
   try {
-    db = persistence::open_sqlite(opts.db_path, opts.db_sync);
+    // A file of an older release migrates here; its stored native frames
+    // become the event log encoding (or the open fails, leaving it as it was).
+    db = persistence::open_sqlite(opts.db_path, opts.db_sync,
+                                  protocol::event_log::convert_legacy_native);
   } catch (const std::exception& e) {
     spdlog::error("proctord cannot open {}: {}", opts.db_path, e.what());
     return 1;
@@ -121,6 +126,13 @@ int run(server_options& opts) {
                opts.db_sync == persistence::sync_mode::full ? "FULL"
                                                             : "NORMAL");
   auto store_hdl = sys.spawn<caf::detached>(store, db);
+  // Replays read through a second, read-only connection on a detached actor
+  // of their own, off the commit path.
+  auto reader_hdl = spawn_store_reader(sys, opts.db_path);
+  if (!reader_hdl) {
+    spdlog::error("proctord cannot open a reader on {}", opts.db_path);
+    return 1;
+  }
   db.reset();
 
   // Rooms that had not ended come back with their members, requests,
@@ -157,7 +169,8 @@ int run(server_options& opts) {
   if (!restore.empty())
     spdlog::info("proctord restores {} rooms", restore.size());
   opts.rooms.tokens = opts.gateway.tokens;
-  auto dir = sys.spawn(directory, opts.rooms, store_hdl, std::move(ended),
+  auto dir = sys.spawn(directory, opts.rooms, storage{store_hdl, *reader_hdl},
+                       std::move(ended),
                        std::move(restore));
 
   // The node's sockets, and the relay that writes every actor's frames to
@@ -210,6 +223,7 @@ int run(server_options& opts) {
     // then in its mailbox, and the store commits it before it exits.
     for (auto hdl : {caf::actor_cast<caf::actor>(dir),
                      caf::actor_cast<caf::actor>(store_hdl),
+                     caf::actor_cast<caf::actor>(*reader_hdl),
                      caf::actor_cast<caf::actor>(relay_hdl)}) {
       self->monitor(hdl);
       self->send_exit(hdl, caf::exit_reason::user_shutdown);

@@ -22,7 +22,7 @@ export { sql, q, sqlBool } from './db.mjs';
 export { is, expectShape } from './shapes.mjs';
 export {
   DURABLE_TYPES, resumeTokenOf, seqsOf, lastSeqOf, assertStrictlyIncreasing, assertSeqOnDurable,
-  resume, eventLog, addressedTo, approvedSeqOf, badResumeTokens,
+  resume, eventLog, frameVsStored, addressedTo, approvedSeqOf, badResumeTokens,
 } from './resume.mjs';
 
 /// Waits `ms`: a window for late or unwanted messages to show up before a

@@ -97,14 +97,43 @@ export async function resume(server, resumeToken, lastSeq, opts = {}) {
 }
 
 /// The room's event log, by seq: [{seq, audience, userId, type, msg}] where
-/// msg is the stored payload, parsed.
+/// msg is the stored event, parsed: {v, t, d} in the event log encoding
+/// (protocol/README.md), a user_submitted's code and language put back from
+/// its submissions row as the store does; type is the native frame's name
+/// (every durable t upper-cased is its native type).
 export async function eventLog(db, roomId) {
-  const rows = await sql(db, `select seq, audience, userId, payload from events
-    where roomId = ${q(roomId)} order by seq`);
+  const rows = await sql(db, `select e.seq, e.audience, e.userId,
+    case when e.submissionId is null then e.payload
+    else json_set(e.payload, '$.d.code', s.code, '$.d.language', s.language) end payload
+    from events e left join submissions s on s.id = e.submissionId
+    where e.roomId = ${q(roomId)} order by e.seq`);
   return rows.map((r) => {
     const msg = JSON.parse(r.payload);
-    return { seq: r.seq, audience: r.audience, userId: r.userId, type: msg.type, msg };
+    return { seq: r.seq, audience: r.audience, userId: r.userId, type: msg.t.toUpperCase(), msg };
   });
+}
+
+/// Differences between a native frame and the stored event it was encoded
+/// from: every stored field that the frame carries (in "data" or at the top,
+/// camelCased) must hold the same value; enum names compare without case,
+/// and a stored time of 0 is the frame's null. [] when they agree.
+export function frameVsStored(frame, stored) {
+  const diffs = [];
+  if (frame.type !== stored.t.toUpperCase()) diffs.push(`type ${frame.type} vs t ${stored.t}`);
+  const body = frame.data ?? frame;
+  for (const [k, v] of Object.entries(stored.d ?? {})) {
+    const key = k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+    // violationType/eventType are the frame's names for type/what.
+    const alias = { type: 'violationType', what: 'eventType' }[k];
+    const name = key in body ? key : alias && alias in body ? alias : undefined;
+    if (name === undefined) continue;
+    const got = body[name];
+    const same = typeof v === 'string' && typeof got === 'string'
+      ? v.toLowerCase() === got.toLowerCase()
+      : got === v || (got === null && v === 0);
+    if (!same) diffs.push(`${name}: ${JSON.stringify(got)} vs stored ${JSON.stringify(v)}`);
+  }
+  return diffs;
 }
 
 /// Whether a logged event is addressed to `who`: {userId, host: boolean,

@@ -29,6 +29,18 @@ using decode_result = std::variant<command, decode_error>;
 /// Decodes one text frame. Never throws; every bad input is a decode_error.
 decode_result decode(std::string_view text, const decode_limits& limits = {});
 
+/// The frame's top-level "type" as far as a cheap scan can tell, for
+/// answering a frame that will not be decoded (the rate limiter's drops):
+/// no JSON tree, at most `max_scan` bytes looked at (a longer frame gives
+/// ""), no recursion. On a well-formed frame a non-empty result is exactly
+/// what decode() reads as the type; the scan gives "" rather than decode
+/// escapes, so also for a value with escapes, one that is not printable
+/// ASCII or is longer than 64 bytes, or a top-level key with escapes. It
+/// validates nothing: a malformed frame may still give a type. Never reads
+/// outside `frame`; throws only std::bad_alloc.
+std::string peek_type(std::string_view frame,
+                      std::size_t max_scan = 64 * 1024);
+
 /// Encodes one event as a complete text frame. Never throws.
 /// `seq` > 0 adds the room's sequence number as field "seq".
 std::string encode(const event& e, std::uint64_t seq = 0);

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -28,7 +29,8 @@ constexpr std::size_t max_question_bytes = 64 * 1024;
 constexpr std::size_t max_language_chars = 50;
 constexpr std::size_t max_reason_chars = 500;
 constexpr std::size_t max_announcement_chars = 4096;
-constexpr std::int64_t min_guests = 1, max_guests = 1000, default_guests = 10;
+// The largest maxGuests is decode_limits::max_guests.
+constexpr std::int64_t min_guests = 1, default_guests = 10;
 constexpr std::int64_t min_duration = 1, max_duration = 1440,
                        default_duration = 60;
 // Only limits.max_string bounds these (code, token).
@@ -151,6 +153,10 @@ public:
     return str("roomId", presence::optional, max_id_bytes, unit::bytes);
   }
 
+  const decode_limits& limits() const noexcept {
+    return limits_;
+  }
+
   [[noreturn]] static void fail(const char* name, std::string_view what) {
     std::string msg{name};
     msg += ' ';
@@ -191,7 +197,9 @@ command parse_create_room(const fields& f) {
   c.token = f.str("token", presence::optional, unbounded, unit::bytes);
   c.roomname = f.str("roomname", presence::required, max_roomname_chars,
                      unit::chars, 1);
-  c.max_guests = f.integer("maxGuests", min_guests, max_guests, default_guests);
+  std::int64_t max_guests = f.limits().max_guests;
+  c.max_guests = f.integer("maxGuests", min_guests, max_guests,
+                           std::min(default_guests, max_guests));
   c.question = f.str("question", presence::optional, max_question_bytes,
                      unit::bytes);
   c.duration = f.integer("duration", min_duration, max_duration,

@@ -5,6 +5,7 @@
 #include "protocol/commands.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -14,6 +15,9 @@ namespace proctord::protocol::native {
 struct decode_limits {
   std::size_t max_depth = 32;       // nesting of arrays/objects
   std::size_t max_string = 1 << 20; // bytes in one string field (code, ...)
+  /// The largest maxGuests a CREATE_ROOM may ask for (--max-room-size);
+  /// without maxGuests a room gets 10 or this, whichever is smaller.
+  std::int32_t max_guests = 1000;
 };
 
 /// A frame that could not be turned into a command. `request_type` is the

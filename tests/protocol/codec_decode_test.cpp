@@ -431,6 +431,41 @@ TEST_CASE("the depth limit is configurable") {
   CHECK(std::holds_alternative<command>(native::decode(deep)));
 }
 
+TEST_CASE("the room size limit is configurable") {
+  native::decode_limits lim;
+  CHECK(lim.max_guests == 1000); // protocol/README.md's default
+  lim.max_guests = 3;
+  auto at = decode_as<cmd::create_room>(
+    R"({"type":"CREATE_ROOM","roomname":"r","maxGuests":3})", lim);
+  CHECK(at.max_guests == 3);
+  auto err = decode_error_of(
+    R"({"type":"CREATE_ROOM","roomname":"r","maxGuests":4})", lim);
+  CHECK(err.code == error_code::invalid_field);
+  CHECK(err.request_type == "CREATE_ROOM");
+  CHECK_THAT(err.message, Catch::Contains("maxGuests")
+                            && Catch::Contains("from 1 to 3"));
+  // The default of 10 would exceed a smaller limit; it is cut to it.
+  CHECK(decode_as<cmd::create_room>(R"({"type":"CREATE_ROOM","roomname":"r"})",
+                                    lim)
+          .max_guests
+        == 3);
+  // A larger limit admits more than the default 1000 ...
+  lim.max_guests = 5000;
+  CHECK(decode_as<cmd::create_room>(
+          R"({"type":"CREATE_ROOM","roomname":"r","maxGuests":5000})", lim)
+          .max_guests
+        == 5000);
+  CHECK(decode_as<cmd::create_room>(R"({"type":"CREATE_ROOM","roomname":"r"})",
+                                    lim)
+          .max_guests
+        == 10);
+  // ... and the default limits still refuse it.
+  CHECK(decode_error_of(
+          R"({"type":"CREATE_ROOM","roomname":"r","maxGuests":5000})")
+          .code
+        == error_code::invalid_field);
+}
+
 TEST_CASE("max_string bounds every string field") {
   native::decode_limits lim;
   lim.max_string = 16;

@@ -322,6 +322,11 @@ decode_result decode_impl(std::string_view text, const decode_limits& limits) {
     return fail(error_code::too_deep,
                 "JSON nested deeper than " + std::to_string(limits.max_depth)
                   + " levels");
+  // nlohmann's lexer takes a NUL byte for the end of the input, so
+  // `{"type":"HEARTBEAT"}\0anything` would pass. A NUL is never valid JSON
+  // (outside strings it is no token, inside it is a raw control character).
+  if (text.find('\0') != std::string_view::npos)
+    return fail(error_code::invalid_json, "the frame is not valid JSON");
   // Non-throwing parse; it also rejects invalid UTF-8 inside strings.
   auto doc = json::parse(text.begin(), text.end(), nullptr, false);
   if (doc.is_discarded())

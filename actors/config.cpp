@@ -7,8 +7,6 @@ std::string room_config::validate() const {
     return "code-change-interval must not be negative";
   if (linger.count() < 0)
     return "room linger must not be negative";
-  if (max_room_size < 1)
-    return "room size must be at least 1";
   return {};
 }
 
@@ -19,6 +17,8 @@ std::string gateway_config::validate() const {
     return "rate limit and burst must be positive";
   if (limits.max_depth < 2)
     return "max JSON depth must be at least 2";
+  if (limits.max_guests < 1)
+    return "max room size must be at least 1";
   return {};
 }
 

@@ -16,8 +16,6 @@ struct room_config {
   std::chrono::milliseconds code_change_interval{200};
   /// How long an ended room keeps answering ROOM_ENDED before it exits.
   std::chrono::seconds linger{30};
-  /// Upper bound for maxGuests.
-  std::int32_t max_room_size = 1000;
   /// How long after a dropped connection RESUME replays what was missed;
   /// later it answers RESYNC_REQUIRED with a snapshot.
   std::chrono::milliseconds resume_grace{std::chrono::minutes{2}};

@@ -85,15 +85,11 @@ public:
         out_->close(net::close_code::policy_violation, "rate limit exceeded");
         return;
       }
-      auto result = protocol::native::decode(frame, limits_);
-      std::string type;
-      if (auto cmd = std::get_if<protocol::command>(&result))
-        type = protocol::type_name(*cmd);
-      else
-        type = std::get<protocol::native::decode_error>(result).request_type;
+      // A scan, not a parse: refusing a frame must stay cheaper than
+      // accepting it.
       out_->send(protocol::native::error_frame(
         error_code::rate_limited, "too many messages; this one was dropped",
-        std::move(type)));
+        protocol::native::peek_type(frame)));
       return;
     }
     dropped_ = 0;

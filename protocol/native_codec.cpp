@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -28,7 +29,8 @@ constexpr std::size_t max_question_bytes = 64 * 1024;
 constexpr std::size_t max_language_chars = 50;
 constexpr std::size_t max_reason_chars = 500;
 constexpr std::size_t max_announcement_chars = 4096;
-constexpr std::int64_t min_guests = 1, max_guests = 1000, default_guests = 10;
+// The largest maxGuests is decode_limits::max_guests.
+constexpr std::int64_t min_guests = 1, default_guests = 10;
 constexpr std::int64_t min_duration = 1, max_duration = 1440,
                        default_duration = 60;
 // Only limits.max_string bounds these (code, token).
@@ -151,6 +153,10 @@ public:
     return str("roomId", presence::optional, max_id_bytes, unit::bytes);
   }
 
+  const decode_limits& limits() const noexcept {
+    return limits_;
+  }
+
   [[noreturn]] static void fail(const char* name, std::string_view what) {
     std::string msg{name};
     msg += ' ';
@@ -191,7 +197,9 @@ command parse_create_room(const fields& f) {
   c.token = f.str("token", presence::optional, unbounded, unit::bytes);
   c.roomname = f.str("roomname", presence::required, max_roomname_chars,
                      unit::chars, 1);
-  c.max_guests = f.integer("maxGuests", min_guests, max_guests, default_guests);
+  std::int64_t max_guests = f.limits().max_guests;
+  c.max_guests = f.integer("maxGuests", min_guests, max_guests,
+                           std::min(default_guests, max_guests));
   c.question = f.str("question", presence::optional, max_question_bytes,
                      unit::bytes);
   c.duration = f.integer("duration", min_duration, max_duration,
@@ -314,6 +322,11 @@ decode_result decode_impl(std::string_view text, const decode_limits& limits) {
     return fail(error_code::too_deep,
                 "JSON nested deeper than " + std::to_string(limits.max_depth)
                   + " levels");
+  // nlohmann's lexer takes a NUL byte for the end of the input, so
+  // `{"type":"HEARTBEAT"}\0anything` would pass. A NUL is never valid JSON
+  // (outside strings it is no token, inside it is a raw control character).
+  if (text.find('\0') != std::string_view::npos)
+    return fail(error_code::invalid_json, "the frame is not valid JSON");
   // Non-throwing parse; it also rejects invalid UTF-8 inside strings.
   auto doc = json::parse(text.begin(), text.end(), nullptr, false);
   if (doc.is_discarded())

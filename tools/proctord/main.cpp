@@ -11,6 +11,7 @@
 #include "net/server.hpp"
 #include "protocol/event_log.hpp"
 #include "protocol/token.hpp"
+#include "tools/proctord/json_log.hpp"
 #include "tools/proctord/options.hpp"
 
 #include <caf/actor_system.hpp>
@@ -39,8 +40,7 @@ void setup_logging(const server_options& opts) {
     "proctord", sink, spdlog::thread_pool(),
     spdlog::async_overflow_policy::block);
   if (opts.log_format == "json")
-    logger->set_pattern(
-      R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%v"})");
+    logger->set_formatter(json_line_formatter());
   else
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   logger->set_level(spdlog::level::from_str(opts.log_level));

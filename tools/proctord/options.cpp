@@ -87,6 +87,10 @@ std::map<std::string, option> table(server_options& o) {
   t["max-json-depth"] = {"MAX_JSON_DEPTH", "deepest accepted JSON nesting",
                          integer("max-json-depth", o.gateway.limits.max_depth, 2,
                                  1000)};
+  t["max-room-size"] = {"MAX_ROOM_SIZE",
+                        "largest maxGuests a CREATE_ROOM may ask for",
+                        integer("max-room-size", o.gateway.limits.max_guests, 1,
+                                1000000)};
   t["rate-limit"] = {"RATE_LIMIT", "messages per second per connection",
                      integer("rate-limit", o.gateway.rate_per_sec, 1, 1000000)};
   t["rate-burst"] = {"RATE_BURST", "burst of messages per connection",

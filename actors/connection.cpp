@@ -1,5 +1,6 @@
 #include "actors/connection.hpp"
 
+#include "protocol/close_codes.hpp"
 #include "protocol/native_codec.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -197,7 +198,7 @@ connection(self_ptr self, std::shared_ptr<net::outbound> out,
             st.room_id.clear();
           }
           if (s.state == seat_state::kicked)
-            st.out->close(net::close_code::kicked, "kicked");
+            st.out->close(net::close_code{protocol::close_kicked}, "kicked");
           break;
       }
     },

@@ -31,8 +31,9 @@ public:
   /// Thread-safe: asks the session to close now (a WebSocket session that
   /// is open sends 1001 first). server::stop() calls it.
   virtual void shutdown() = 0;
-  /// Only once the io threads are joined: releases whatever the session
-  /// still holds of the application (tells an inbound on_closed()), so that
+  /// Only once the io threads are joined: closes the socket and releases
+  /// whatever the session still holds of the application (tells an inbound
+  /// on_closed()), so that no client waits for the server's destruction and
   /// no reference cycle through the application outlives the server.
   virtual void abandon() {
   }

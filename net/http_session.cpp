@@ -124,6 +124,10 @@ public:
     });
   }
 
+  void abandon() override {
+    close_now();
+  }
+
 private:
   void do_read_header() {
     if (stopping_)

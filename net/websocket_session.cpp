@@ -163,6 +163,8 @@ public:
 
   void abandon() override {
     notify_closed();
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
   }
 
 private:

@@ -148,16 +148,18 @@ public:
 
   // -- session_base -----------------------------------------------------------
 
-  /// An open session says goodbye (1001, with close_grace to finish); one
-  /// that is not open yet (before or in the handshake, or refusing) is
-  /// closed at once.
+  /// An open session says goodbye (1001, with close_grace to finish), and
+  /// so does one writing its 101 as soon as that is done (the client may
+  /// already count it open); one not that far (or refusing) is closed at
+  /// once.
   void shutdown() override {
     asio::post(ws_.get_executor(), [self = shared_from_this()] {
       self->stopping_ = true;
       if (self->accepted_)
         self->on_close_request(close_code::going_away, "server shutting down");
-      else
+      else if (!self->in_)
         beast::get_lowest_layer(self->ws_).close();
+      // else on_accept() closes (its handshake_timeout bounds the wait)
     });
   }
 
@@ -226,6 +228,8 @@ private:
     }
     accepted_ = true;
     do_read();
+    if (stopping_)
+      on_close_request(close_code::going_away, "server shutting down");
   }
 
   void do_read() {

@@ -260,6 +260,8 @@ private:
     res_->body() = std::move(answer.body);
     res_->keep_alive(keep_alive && !stopping_);
     res_->prepare_payload();
+    // A client that does not read its answer is closed like one that does
+    // not send its body.
     stream_.expires_after(st_->cfg.body_timeout);
     http::async_write(stream_, *res_,
                       beast::bind_front_handler(&http_session::on_write,

@@ -218,16 +218,17 @@ gateway::gateway(caf::actor_system& sys, directory_actor directory,
     stats_(std::move(stats)) {
 }
 
-net::upgrade_answer gateway::upgrade(const net::upgrade_request& req,
+net::upgrade_answer gateway::upgrade(const net::http_request& req,
                                      std::shared_ptr<net::outbound> out) {
   std::optional<protocol::identity> who;
-  if (auto token = handshake_token(req.target, req.authorization);
+  if (auto token = handshake_token(req.target, req.headers.get("Authorization"));
       !token.empty()) {
     auto result = protocol::verify_token(token, cfg_.tokens);
     if (auto rejected = std::get_if<protocol::token_rejection>(&result)) {
       spdlog::debug("gateway refuses {}: {}", req.remote_ip, rejected->reason);
       net::upgrade_answer no;
       no.status = 401;
+      no.content_type = "application/json";
       no.body = R"({"code":"UNAUTHORIZED","message":"invalid token"})";
       return no;
     }
@@ -248,23 +249,31 @@ void gateway::drain() {
   draining_->store(true);
 }
 
-net::http_answer gateway::http(const std::string& method,
-                               const std::string& target) {
-  auto path = target.substr(0, target.find('?'));
-  net::http_answer a;
-  if (method != "GET") {
-    a.status = 405;
-    a.body = R"({"error":"method not allowed"})";
-    return a;
+void gateway::on_request(net::http_request req, net::responder res) {
+  // Every HTTP error body is {code, message} (DESIGN.md).
+  auto answer = [](unsigned status, std::string body) {
+    net::http_response r;
+    r.status = status;
+    r.headers.set("Content-Type", "application/json");
+    r.body = std::move(body);
+    return r;
+  };
+  bool known = req.path == "/health" || (req.path == "/api/stats" && stats_);
+  if (!known) {
+    res.respond(answer(404, R"({"code":"NOT_FOUND","message":"no such endpoint"})"));
+    return;
   }
-  if (path == "/health") {
-    a.status = 200;
-    a.body = R"({"status":"ok"})";
-  } else if (path == "/api/stats" && stats_) {
-    a.status = 200;
-    a.body = stats_();
+  if (req.method != "GET") {
+    auto r = answer(405, R"({"code":"METHOD_NOT_ALLOWED","message":")"
+                           + req.path + R"( accepts GET only"})");
+    r.headers.set("Allow", "GET");
+    res.respond(std::move(r));
+    return;
   }
-  return a;
+  if (req.path == "/health")
+    res.respond(answer(200, R"({"status":"ok"})"));
+  else
+    res.respond(answer(200, stats_()));
 }
 
 } // namespace proctord

@@ -18,7 +18,9 @@
 
 namespace proctord {
 
-class gateway : public net::application {
+/// Routed by the server for the WebSocket paths (`/ws`, `/`) and the HTTP
+/// ones (`/health`, `/api/stats`), and as the fallback for unknown paths.
+class gateway : public net::websocket_endpoint, public net::http_endpoint {
 public:
   /// `stats` renders the body of GET /api/stats.
   /// `relay` writes to the sockets of `sockets`, where the gateway adds
@@ -27,11 +29,11 @@ public:
           std::shared_ptr<socket_registry> sockets, gateway_config cfg,
           std::function<std::string()> stats);
 
-  net::upgrade_answer upgrade(const net::upgrade_request& req,
+  net::upgrade_answer upgrade(const net::http_request& req,
                               std::shared_ptr<net::outbound> out) override;
 
-  net::http_answer http(const std::string& method,
-                        const std::string& target) override;
+  /// Answers at once, on the calling Asio thread.
+  void on_request(net::http_request req, net::responder res) override;
 
   /// The server is going away, the users are not. From now on a new frame
   /// gets a retryable STORE_UNAVAILABLE instead of reaching a room, and a

@@ -1,5 +1,6 @@
-// The listener and the plain HTTP session; upgrades go to
-// websocket_session.cpp. Shaped after Beast's advanced server example.
+// The listener and the server's lifecycle; accepted sockets go to
+// http_session.cpp, upgrades from there to websocket_session.cpp. Shaped
+// after Beast's advanced server example.
 
 #include "net/detail.hpp"
 
@@ -7,9 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/beast/websocket/error.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
 #include <optional>
@@ -54,87 +53,20 @@ std::shared_ptr<ip_slot> acquire_ip_slot(const std::shared_ptr<shared_state>& st
   return std::make_shared<ip_slot>(st, ip);
 }
 
+bool register_session(shared_state& st, const std::shared_ptr<session_base>& s) {
+  std::lock_guard<std::mutex> guard{st.mtx};
+  if (st.stopping)
+    return false;
+  st.sessions.emplace(s.get(), s);
+  return true;
+}
+
+void forget_session(shared_state& st, session_base* s) {
+  std::lock_guard<std::mutex> guard{st.mtx};
+  st.sessions.erase(s);
+}
+
 namespace {
-
-/// Limits for a plain request: small headers, small bodies.
-constexpr std::size_t max_request_bytes = 16 * 1024;
-constexpr auto request_timeout = std::chrono::seconds{30};
-
-class http_session : public std::enable_shared_from_this<http_session> {
-public:
-  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> st,
-               std::shared_ptr<ip_slot> slot)
-    : stream_(std::move(socket)), st_(std::move(st)), slot_(std::move(slot)) {
-  }
-
-  void run() {
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&http_session::do_read,
-                                             shared_from_this()));
-  }
-
-private:
-  void do_read() {
-    parser_.emplace();
-    parser_->header_limit(8 * 1024);
-    parser_->body_limit(max_request_bytes);
-    stream_.expires_after(request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&http_session::on_read,
-                                               shared_from_this()));
-  }
-
-  void on_read(beast::error_code ec, std::size_t) {
-    if (ec) {
-      if (ec != http::error::end_of_stream)
-        detail::fail(ec, "http read");
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      return;
-    }
-    auto req = parser_->release();
-    if (boost::beast::websocket::is_upgrade(req)) {
-      auto target = std::string{req.target()};
-      auto path = target.substr(0, target.find('?'));
-      if (path == "/ws" || path == "/") {
-        start_websocket_session(std::move(stream_), std::move(req), st_,
-                                std::move(slot_));
-        return;
-      }
-    }
-    auto answer = st_->app->http(std::string{req.method_string()},
-                                 std::string{req.target()});
-    res_.emplace(static_cast<http::status>(answer.status), req.version());
-    res_->set(http::field::server, "proctord");
-    res_->set(http::field::content_type, answer.content_type);
-    res_->keep_alive(req.keep_alive());
-    res_->body() = std::move(answer.body);
-    res_->prepare_payload();
-    http::async_write(stream_, *res_,
-                      beast::bind_front_handler(&http_session::on_write,
-                                                shared_from_this()));
-  }
-
-  void on_write(beast::error_code ec, std::size_t) {
-    if (ec)
-      return detail::fail(ec, "http write");
-    bool keep_alive = res_->keep_alive();
-    res_.reset();
-    if (!keep_alive) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      return;
-    }
-    do_read();
-  }
-
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::shared_ptr<shared_state> st_;
-  std::shared_ptr<ip_slot> slot_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<http::response<http::string_body>> res_;
-};
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
@@ -182,8 +114,7 @@ private:
           socket.set_option(asio::socket_base::send_buffer_size(
                               static_cast<int>(st_->cfg.socket_send_buffer)),
                             ep_ec);
-        std::make_shared<http_session>(std::move(socket), st_, std::move(slot))
-          ->run();
+        start_http_session(std::move(socket), st_, std::move(slot));
       } else {
         ++st_->refused;
         spdlog::warn("net refuses {}: connection limit per IP reached", ip);
@@ -210,10 +141,20 @@ struct server::impl {
   bool running = false;
 };
 
-server::server(server_config cfg, std::shared_ptr<application> app)
-  : impl_(std::make_unique<impl>()) {
+server::server(server_config cfg) : impl_(std::make_unique<impl>()) {
   impl_->st->cfg = std::move(cfg);
-  impl_->st->app = std::move(app);
+}
+
+void server::add_route(route r) {
+  if (impl_->lst)
+    throw std::logic_error("net: add_route after start");
+  impl_->st->routes.add(std::move(r));
+}
+
+void server::set_fallback(std::shared_ptr<http_endpoint> ep) {
+  if (impl_->lst)
+    throw std::logic_error("net: set_fallback after start");
+  impl_->st->routes.set_fallback(std::move(ep));
 }
 
 server::~server() {
@@ -253,24 +194,36 @@ void server::stop(std::chrono::milliseconds grace) {
     return;
   impl_->running = false;
   impl_->lst->stop();
-  std::vector<std::shared_ptr<detail::session_base>> live;
-  {
-    std::lock_guard<std::mutex> guard{impl_->st->mtx};
-    for (auto& [ptr, weak] : impl_->st->sessions)
+  auto& st = *impl_->st;
+  auto snapshot = [&st] {
+    std::vector<std::shared_ptr<detail::session_base>> live;
+    std::lock_guard<std::mutex> guard{st.mtx};
+    st.stopping = true; // a socket accepted from now on closes at once
+    for (auto& [ptr, weak] : st.sessions)
       if (auto s = weak.lock())
         live.push_back(std::move(s));
-  }
-  for (auto& s : live)
+    return live;
+  };
+  for (auto& s : snapshot())
     s->shutdown();
-  live.clear();
   auto deadline = std::chrono::steady_clock::now() + grace;
-  while (impl_->st->open.load() > 0 && std::chrono::steady_clock::now() < deadline)
+  auto any_left = [&st] {
+    std::lock_guard<std::mutex> guard{st.mtx};
+    return !st.sessions.empty();
+  };
+  while (any_left() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
   impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
     t.join();
   impl_->threads.clear();
+  // Whatever did not finish within the grace period: no io thread runs
+  // now, so the sessions' strand state may be touched from here. Each
+  // inbound learns that its session is gone, which ends the application's
+  // side (a connection actor) even though the handlers are never run.
+  for (auto& s : snapshot())
+    s->abandon();
 }
 
 server_stats server::stats() const {

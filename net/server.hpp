@@ -2,35 +2,153 @@
 // The network front: HTTP and WebSocket over Boost.Beast. This header is
 // Beast-free so that the rest of the code base compiles fast; the Beast code
 // lives in net/*.cpp only. net/ knows sockets, HTTP and WebSocket, nothing of
-// rooms, JSON or tokens: it hands text frames to an `inbound` and takes
-// encoded frames from anyone through an `outbound`.
+// rooms, JSON or tokens: a route table maps paths to endpoints supplied by
+// the application; an HTTP endpoint answers an `http_request` through a
+// `responder`, a WebSocket endpoint accepts an upgrade with an `inbound` and
+// takes encoded frames from anyone through an `outbound`.
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace proctord::net {
 
 /// A frame to send: encoded once, shared by every recipient.
 using shared_frame = std::shared_ptr<const std::string>;
 
-/// WebSocket close codes used by the server.
-enum class close_code : std::uint16_t {
-  normal = 1000,
-  going_away = 1001,
-  unsupported_data = 1003,
-  bad_payload = 1007,
-  policy_violation = 1008,
-  too_big = 1009,
-  kicked = 4003,
+/// A WebSocket close code. Open: any 16-bit value may be sent; the named
+/// constants are RFC 6455's. Application codes (4000-4999) are defined by
+/// the application, not here.
+struct close_code {
+  std::uint16_t value = 1000;
+
+  static const close_code normal;           // 1000
+  static const close_code going_away;       // 1001
+  static const close_code unsupported_data; // 1003
+  static const close_code bad_payload;      // 1007
+  static const close_code policy_violation; // 1008
+  static const close_code too_big;          // 1009
+  static const close_code internal_error;   // 1011
+
+  friend constexpr bool operator==(close_code a, close_code b) {
+    return a.value == b.value;
+  }
+  friend constexpr bool operator!=(close_code a, close_code b) {
+    return a.value != b.value;
+  }
 };
+inline constexpr close_code close_code::normal{1000};
+inline constexpr close_code close_code::going_away{1001};
+inline constexpr close_code close_code::unsupported_data{1003};
+inline constexpr close_code close_code::bad_payload{1007};
+inline constexpr close_code close_code::policy_violation{1008};
+inline constexpr close_code close_code::too_big{1009};
+inline constexpr close_code close_code::internal_error{1011};
+
+// -- HTTP ---------------------------------------------------------------------
+
+/// HTTP header fields in arrival order; names compare case-insensitively.
+class http_headers {
+public:
+  using field = std::pair<std::string, std::string>;
+
+  /// Appends a field (a name may repeat).
+  void add(std::string name, std::string value);
+  /// Replaces every field of that name by one.
+  void set(std::string name, std::string value);
+  /// The first field of that name, if any.
+  std::optional<std::string_view> find(std::string_view name) const;
+  /// The first field of that name, or "" when there is none.
+  std::string get(std::string_view name) const;
+  bool contains(std::string_view name) const {
+    return find(name).has_value();
+  }
+  const std::vector<field>& fields() const noexcept {
+    return fields_;
+  }
+
+private:
+  std::vector<field> fields_;
+};
+
+/// One request as the application sees it. `target` and `path` are as the
+/// client sent them (not percent-decoded).
+struct http_request {
+  std::string method; // "GET", "POST", ...
+  std::string target; // path and query, e.g. "/ws?token=abc"
+  std::string path;   // "/ws"
+  std::string query;  // "token=abc" (without '?'); "" when there is none
+  unsigned version = 11; // 10 or 11
+  http_headers headers;
+  std::string body;
+  std::string remote_ip;
+  std::uint16_t remote_port = 0;
+};
+
+/// An answer. net/ adds Server, Content-Length and Connection; the rest
+/// (Content-Type included) is the application's.
+struct http_response {
+  unsigned status = 200;
+  http_headers headers;
+  std::string body;
+};
+
+namespace detail {
+class exchange;
+} // namespace detail
+
+/// Answers one HTTP request. A cheap copyable handle: keep it, pass it to
+/// another thread, answer later. Only the first respond() of an exchange
+/// counts; later ones, and any after the client went away or the exchange
+/// timed out (`server_config::response_timeout`, answered 504), do nothing.
+/// When the last copy is dropped without an answer, the client gets 500.
+class responder {
+public:
+  responder() = default;
+  explicit responder(std::shared_ptr<detail::exchange> ex) : ex_(std::move(ex)) {
+  }
+
+  /// Thread-safe: posts the answer onto the connection's strand.
+  void respond(http_response res) const;
+
+  /// Whether nobody answered yet (a hint: the client may still be gone).
+  bool pending() const;
+
+private:
+  std::shared_ptr<detail::exchange> ex_;
+};
+
+/// An HTTP endpoint, supplied by the application.
+class http_endpoint {
+public:
+  virtual ~http_endpoint() = default;
+
+  /// Called on the connection's strand (an Asio thread; endpoints are called
+  /// concurrently for different connections). Must not block: answer now or
+  /// later through `res`. The connection reads no further request until
+  /// then.
+  virtual void on_request(http_request req, responder res) = 0;
+};
+
+/// An http_endpoint made of a function (handy for small routes and tests).
+std::shared_ptr<http_endpoint>
+http_handler(std::function<void(http_request, responder)> fn);
+
+// -- WebSocket ----------------------------------------------------------------
 
 /// The sending side of one WebSocket session.
 /// Thread-safe: any thread (typically a CAF worker) may call it; the work is
-/// posted onto the session's strand.
+/// posted onto the session's strand. It holds the session weakly: once the
+/// session is gone, every call is a harmless no-op, and keeping an outbound
+/// never keeps a session (or its inbound) alive.
 class outbound {
 public:
   virtual ~outbound() = default;
@@ -50,7 +168,9 @@ public:
 
 /// The receiving side of one WebSocket session, supplied by the application.
 /// Called on the session's strand, one call at a time, never after
-/// on_closed().
+/// on_closed(). on_closed() is called exactly once for every accepted
+/// inbound, whatever ends the session (including server::stop()); the
+/// session drops its reference to the inbound right after it.
 class inbound {
 public:
   virtual ~inbound() = default;
@@ -63,43 +183,29 @@ public:
   virtual void on_closed() = 0;
 };
 
-/// What the application sees of a WebSocket upgrade request.
-struct upgrade_request {
-  std::string target;        // path and query, e.g. "/ws?token=..."
-  std::string authorization; // the Authorization header, may be empty
-  std::string remote_ip;
-};
-
 /// The application's answer to an upgrade request: an inbound to accept, or
-/// an HTTP status (e.g. 401, 404) to refuse.
+/// an HTTP status (e.g. 401) and body to refuse.
 struct upgrade_answer {
   std::shared_ptr<inbound> handler; // null: refuse
   unsigned status = 404;
   std::string body;
+  std::string content_type; // "": no Content-Type header
 };
 
-/// A plain HTTP answer (for /health and friends).
-struct http_answer {
-  unsigned status = 404;
-  std::string content_type = "application/json";
-  std::string body = R"({"error":"not found"})";
-};
-
-/// Implemented by the application. Called on Asio threads, concurrently.
-class application {
+/// A WebSocket endpoint, supplied by the application.
+class websocket_endpoint {
 public:
-  virtual ~application() = default;
+  virtual ~websocket_endpoint() = default;
 
-  /// Decides on a WebSocket upgrade. `out` is the session's sending side; the
-  /// returned inbound may keep it.
-  virtual upgrade_answer upgrade(const upgrade_request& req,
+  /// Decides on an upgrade request (its body is empty). Called on the
+  /// session's strand, an Asio thread. `out` is the session's sending side;
+  /// the returned inbound may keep it.
+  virtual upgrade_answer upgrade(const http_request& req,
                                  std::shared_ptr<outbound> out)
     = 0;
-
-  /// Answers a plain HTTP request.
-  virtual http_answer http(const std::string& method, const std::string& target)
-    = 0;
 };
+
+// -- server -------------------------------------------------------------------
 
 struct server_config {
   std::string bind = "0.0.0.0";
@@ -118,9 +224,25 @@ struct server_config {
   std::size_t max_queued_frames = 8192;
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds handshake_timeout{10};
+
+  /// HTTP request bodies above this are answered 413 and the connection
+  /// closes.
+  std::size_t max_body_bytes = 1 << 20;
+  /// The request line and header fields above this are answered 431.
+  std::size_t max_header_bytes = 16 * 1024;
+  /// Time to read a request's header, counted from the end of the previous
+  /// answer on a kept-alive connection (so it is the keep-alive idle time
+  /// too); then the connection is closed.
+  std::chrono::milliseconds header_timeout{10'000};
+  /// Time to read a request's body once its header is in.
+  std::chrono::milliseconds body_timeout{10'000};
+  /// Time an endpoint has to answer (long-polling holds requests ~25 s);
+  /// then the client gets 504 and the connection closes.
+  std::chrono::milliseconds response_timeout{60'000};
 };
 
-/// Counters, readable from any thread.
+/// Counters, readable from any thread. The connections are WebSocket
+/// sessions; plain HTTP exchanges are not counted.
 struct server_stats {
   std::uint64_t connections_open = 0;
   std::uint64_t connections_total = 0;
@@ -136,12 +258,56 @@ struct server_stats {
   std::uint64_t bytes_out = 0;
 };
 
+/// How a route's path matches a request's path.
+///
+/// A route path ending in `*` matches the subtree: every request path that
+/// starts with the part before the `*` ("/socket.io/*" matches
+/// "/socket.io/" and "/socket.io/x", not "/socket.io"). Any other route path
+/// matches exactly that path ("/" matches "/" only, never "/api/stats").
+/// An exact match wins; otherwise the longest matching subtree wins. The
+/// query string plays no part.
+///
+/// What a route answers:
+/// - an upgrade request on a route with a WebSocket endpoint goes to it;
+/// - any other request goes to the route's HTTP endpoint (an upgrade on an
+///   HTTP-only route too, which may refuse it);
+/// - a plain request on a WebSocket-only route gets 426 Upgrade Required;
+/// - a path with no route goes to the fallback HTTP endpoint, or gets 404
+///   with an empty body when there is none.
+struct route {
+  std::string path;
+  std::shared_ptr<http_endpoint> http;    // null: WebSocket only
+  std::shared_ptr<websocket_endpoint> ws; // null: HTTP only
+};
+
 class server {
 public:
-  server(server_config cfg, std::shared_ptr<application> app);
+  explicit server(server_config cfg);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
+
+  /// Adds a route; before start() only, from the thread that owns the
+  /// server. Throws std::logic_error for a second route on the same path,
+  /// a route with no endpoint, a path not starting with '/', or after
+  /// start().
+  void add_route(route r);
+
+  /// Adds a route to an object that is an http_endpoint, a
+  /// websocket_endpoint, or both (Socket.IO: polling and WebSocket on one
+  /// path).
+  template <class Endpoint>
+  void add_route(std::string path, const std::shared_ptr<Endpoint>& ep) {
+    route r{std::move(path), nullptr, nullptr};
+    if constexpr (std::is_base_of_v<http_endpoint, Endpoint>)
+      r.http = ep;
+    if constexpr (std::is_base_of_v<websocket_endpoint, Endpoint>)
+      r.ws = ep;
+    add_route(std::move(r));
+  }
+
+  /// Answers the requests no route matches; before start() only.
+  void set_fallback(std::shared_ptr<http_endpoint> ep);
 
   /// Binds, listens and starts the io threads. Returns the bound port.
   /// Throws std::runtime_error when it cannot bind.
@@ -150,8 +316,12 @@ public:
   /// Closes the listening socket; open sessions go on. Thread-safe.
   void stop_accepting();
 
-  /// Stops accepting, sends close frames (1001) to every session, waits up
-  /// to `grace` for them to finish, then stops and joins the io threads.
+  /// Stops accepting and closes every connection, whatever its state:
+  /// open WebSocket sessions get a close frame (1001) and `grace` to finish
+  /// it; connections still reading a request, in a handshake, or waiting
+  /// for an endpoint's answer are closed at once. Then stops and joins the
+  /// io threads and calls on_closed() on every inbound that has not had it.
+  /// Returns within about `grace`. Call from the owning thread.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds{5});
 
   server_stats stats() const;

@@ -63,15 +63,34 @@ private:
 /// How long a close handshake may take before the socket is simply closed.
 constexpr auto close_grace = std::chrono::seconds{3};
 
-class websocket_session : public outbound,
-                          public session_base,
+class websocket_session;
+
+/// What the application holds of a session: a weak handle, so that the
+/// application keeping it (a connection actor, the inbound) never keeps
+/// the session alive, and no cycle session -> inbound -> outbound ->
+/// session can outlive the socket.
+class outbound_handle : public outbound {
+public:
+  explicit outbound_handle(std::weak_ptr<websocket_session> s) : s_(std::move(s)) {
+  }
+  void send(shared_frame frame) override;
+  void close(close_code code, std::string reason) override;
+  bool congested() const override;
+
+private:
+  std::weak_ptr<websocket_session> s_;
+};
+
+class websocket_session : public session_base,
                           public std::enable_shared_from_this<websocket_session> {
 public:
   websocket_session(beast::tcp_stream&& stream, std::shared_ptr<shared_state> st,
-                    std::shared_ptr<ip_slot> slot)
+                    std::shared_ptr<ip_slot> slot,
+                    std::shared_ptr<websocket_endpoint> ep)
     : ws_(std::move(stream)),
       st_(std::move(st)),
       slot_(std::move(slot)),
+      ep_(std::move(ep)),
       kill_timer_(ws_.get_executor()) {
     // Counted here and released in the destructor, so stop() can wait for 0.
     ++st_->open;
@@ -84,22 +103,24 @@ public:
                                      + (in_flight_ ? 1 : 0)));
     notify_closed(); // the io_context went away under a live session
     --st_->open;
-    std::lock_guard<std::mutex> guard{st_->mtx};
-    st_->sessions.erase(this);
+    forget_session(*st_, this);
   }
 
-  void run(http::request<http::string_body> req) {
+  void run(http::request<http::string_body> req, http_request info) {
+    if (!register_session(*st_, shared_from_this()))
+      return; // the server is stopping: the socket closes with us
     asio::dispatch(ws_.get_executor(),
                    beast::bind_front_handler(&websocket_session::on_run,
-                                             shared_from_this(), std::move(req)));
+                                             shared_from_this(), std::move(req),
+                                             std::move(info)));
   }
 
-  // -- outbound ---------------------------------------------------------------
+  // -- outbound (through outbound_handle) -------------------------------------
 
   /// Frames from other threads gather in the inbox; one posted handler
   /// moves all of them onto the session's queue, so a burst of frames to
   /// one client costs one post, not one each.
-  void send(shared_frame frame) override {
+  void send(shared_frame frame) {
     st_->queued.fetch_add(1, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> guard{inbox_mutex_};
@@ -113,12 +134,12 @@ public:
                                          shared_from_this()));
   }
 
-  bool congested() const override {
+  bool congested() const {
     return st_->queued.load(std::memory_order_relaxed)
            > static_cast<std::int64_t>(st_->cfg.max_queued_frames);
   }
 
-  void close(close_code code, std::string reason) override {
+  void close(close_code code, std::string reason) {
     asio::post(ws_.get_executor(),
                beast::bind_front_handler(&websocket_session::on_close_request,
                                          shared_from_this(), code,
@@ -127,27 +148,44 @@ public:
 
   // -- session_base -----------------------------------------------------------
 
+  /// An open session says goodbye (1001, with close_grace to finish), and
+  /// so does one writing its 101 as soon as that is done (the client may
+  /// already count it open); one not that far (or refusing) is closed at
+  /// once.
   void shutdown() override {
-    close(close_code::going_away, "server shutting down");
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->stopping_ = true;
+      if (self->accepted_)
+        self->on_close_request(close_code::going_away, "server shutting down");
+      else if (!self->in_)
+        beast::get_lowest_layer(self->ws_).close();
+      // else on_accept() closes (its handshake_timeout bounds the wait)
+    });
+  }
+
+  void abandon() override {
+    notify_closed();
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
   }
 
 private:
-  void on_run(http::request<http::string_body> req) {
-    upgrade_request info;
-    info.target = std::string{req.target()};
-    if (auto it = req.find(http::field::authorization); it != req.end())
-      info.authorization = std::string{it->value()};
-    info.remote_ip = slot_->ip();
-    auto answer = st_->app->upgrade(info, shared_from_this());
+  void on_run(http::request<http::string_body> req, http_request info) {
+    if (stopping_)
+      return beast::get_lowest_layer(ws_).close();
+    auto ep = std::move(ep_);
+    upgrade_answer answer;
+    try {
+      answer = ep->upgrade(info, std::make_shared<outbound_handle>(weak_from_this()));
+    } catch (const std::exception& e) {
+      spdlog::warn("net upgrade handler for {} throws: {}", info.path, e.what());
+      answer = upgrade_answer{nullptr, 500, {}, {}};
+    }
     if (!answer.handler) {
-      reject(req, answer.status, std::move(answer.body));
+      reject(req, answer);
       return;
     }
     in_ = std::move(answer.handler);
-    {
-      std::lock_guard<std::mutex> guard{st_->mtx};
-      st_->sessions.emplace(this, weak_from_this());
-    }
     beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = st_->cfg.handshake_timeout;
@@ -164,14 +202,14 @@ private:
                                                     shared_from_this()));
   }
 
-  void reject(const http::request<http::string_body>& req, unsigned status,
-              std::string body) {
+  void reject(const http::request<http::string_body>& req, upgrade_answer& no) {
     auto res = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(status), req.version());
+      static_cast<http::status>(no.status), req.version());
     res->set(http::field::server, "proctord");
-    res->set(http::field::content_type, "application/json");
+    if (!no.content_type.empty())
+      res->set(http::field::content_type, no.content_type);
     res->keep_alive(false);
-    res->body() = std::move(body);
+    res->body() = std::move(no.body);
     res->prepare_payload();
     auto self = shared_from_this();
     http::async_write(ws_.next_layer(), *res,
@@ -190,6 +228,8 @@ private:
     }
     accepted_ = true;
     do_read();
+    if (stopping_)
+      on_close_request(close_code::going_away, "server shutting down");
   }
 
   void do_read() {
@@ -306,8 +346,7 @@ private:
 
   void do_close() {
     close_sent_ = true;
-    websocket::close_reason why{static_cast<websocket::close_code>(
-      static_cast<std::uint16_t>(close_code_))};
+    websocket::close_reason why{close_code_.value};
     why.reason = close_reason_;
     ws_.async_close(why, beast::bind_front_handler(&websocket_session::on_close,
                                                    shared_from_this()));
@@ -343,6 +382,7 @@ private:
   websocket::stream<beast::tcp_stream> ws_;
   std::shared_ptr<shared_state> st_;
   std::shared_ptr<ip_slot> slot_;
+  std::shared_ptr<websocket_endpoint> ep_; // until on_run asks it
   std::shared_ptr<inbound> in_;
   beast::flat_buffer buffer_;
   std::mutex inbox_mutex_;
@@ -356,19 +396,37 @@ private:
   bool accepted_ = false;
   bool closing_ = false;
   bool close_sent_ = false;
+  bool stopping_ = false;
   close_code close_code_ = close_code::normal;
   std::string close_reason_;
 };
+
+void outbound_handle::send(shared_frame frame) {
+  if (auto s = s_.lock())
+    s->send(std::move(frame));
+}
+
+void outbound_handle::close(close_code code, std::string reason) {
+  if (auto s = s_.lock())
+    s->close(code, std::move(reason));
+}
+
+bool outbound_handle::congested() const {
+  auto s = s_.lock();
+  return s && s->congested();
+}
 
 } // namespace
 
 void start_websocket_session(beast::tcp_stream stream,
                              http::request<http::string_body> req,
+                             http_request info,
+                             std::shared_ptr<websocket_endpoint> ep,
                              std::shared_ptr<shared_state> st,
                              std::shared_ptr<ip_slot> slot) {
   std::make_shared<websocket_session>(std::move(stream), std::move(st),
-                                      std::move(slot))
-    ->run(std::move(req));
+                                      std::move(slot), std::move(ep))
+    ->run(std::move(req), std::move(info));
 }
 
 } // namespace proctord::net::detail

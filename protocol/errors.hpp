@@ -32,9 +32,6 @@ enum class error_code : std::uint8_t {
   internal,
 };
 
-/// The WebSocket close code for a participant the host kicked (seed 000).
-inline constexpr std::uint16_t kicked_close_code = 4003;
-
 /// The stable wire string of an error code, e.g. "ROOM_NOT_FOUND".
 std::string_view to_code(error_code code) noexcept;
 

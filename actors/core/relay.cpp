@@ -65,7 +65,7 @@ relay(relay_actor::stateful_pointer<relay_state> self,
       auto& st = self->state;
       st.sockets->find({c.to}, st.found);
       for (auto& t : st.found)
-        t.out->close(static_cast<net::close_code>(c.code), c.reason);
+        t.out->close(net::close_code{c.code}, c.reason);
       st.found.clear();
     },
   };

@@ -3,6 +3,7 @@
 
 #include "actors/interview/room_steps.hpp"
 
+#include "protocol/close_codes.hpp"
 #include "protocol/event_log.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
@@ -193,7 +194,7 @@ void on_kick(self_ptr self, const caller& c, const cmd::kick_user& k) {
     if (!mm)
       return;
     // After KICKED, on the same path: the client reads it, then the close.
-    close_seat(mm->place, protocol::kicked_close_code, "kicked");
+    close_seat(mm->place, protocol::close_kicked, "kicked");
     send_seat(self, mm->place, seat_state::kicked, member_role::participant,
               mm->username);
     unbind(mm->place);

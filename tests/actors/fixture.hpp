@@ -140,7 +140,7 @@ public:
   }
 
   void close(net::close_code code, std::string reason) override {
-    in_->closed = static_cast<int>(code);
+    in_->closed = code.value;
     in_->close_reason = std::move(reason);
   }
 

@@ -181,7 +181,14 @@ int run(server_options& opts) {
   std::unique_ptr<net::server> srv;
   auto gw = std::make_shared<gateway>(sys, dir, relay_hdl, sockets, opts.gateway,
                                       [&srv] { return stats_json(srv.get()); });
-  srv = std::make_unique<net::server>(opts.net, gw);
+  srv = std::make_unique<net::server>(opts.net);
+  // WebSocket only (a plain GET gets 426); "/" is exact, so it is the
+  // native door too without swallowing the paths below it.
+  srv->add_route(net::route{"/ws", nullptr, gw});
+  srv->add_route(net::route{"/", nullptr, gw});
+  srv->add_route(net::route{"/health", gw, nullptr});
+  srv->add_route(net::route{"/api/stats", gw, nullptr});
+  srv->set_fallback(gw); // JSON 404s for every other path
   std::uint16_t port = 0;
   try {
     port = srv->start();

@@ -1,0 +1,13 @@
+#pragma once
+// WebSocket close codes the dialects define. RFC 6455 leaves 4000-4999 to
+// applications; net/ names only the RFC's own codes and sends any value.
+
+#include <cstdint>
+
+namespace proctord::protocol {
+
+/// The connection was kicked from its room (native dialect, after KICKED;
+/// the contest dialect's 4003 too).
+inline constexpr std::uint16_t close_kicked = 4003;
+
+} // namespace proctord::protocol

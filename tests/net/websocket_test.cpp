@@ -1,0 +1,85 @@
+// WebSocket routes over real sockets: upgrades, refusals, plain requests
+// on WebSocket routes, and a route that is both.
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace proctord::net_test;
+
+namespace {
+
+/// Upgrades `c` on `target` and checks the 101.
+void open_ws(client& c, std::string_view target) {
+  c.send(upgrade(target));
+  auto res = c.read_response();
+  REQUIRE(res.status == 101);
+  CHECK(res.headers["upgrade"] == "websocket");
+}
+
+} // namespace
+
+TEST_CASE("net: an upgrade on a WebSocket route opens a session", "[net]") {
+  test_server ts;
+  client c{ts.port()};
+  open_ws(c, "/ws?token=abc");
+  c.send(ws_text("hi"));
+  auto f = read_frame(c);
+  CHECK(f.opcode == 0x1);
+  CHECK(f.payload == "echo:hi");
+  // A close from the client ends the session and tells the inbound.
+  c.send(ws_close(1000));
+  auto close = read_frame(c);
+  CHECK(close.opcode == 0x8);
+  CHECK(c.closed_within(2s)); // the server closes TCP first (RFC 6455 7.1.1)
+  c.close();
+  CHECK(eventually([&] { return ts.app().closed.load() == 1; }));
+}
+
+TEST_CASE("net: an endpoint may refuse an upgrade with a status and body",
+          "[net]") {
+  test_server ts;
+  client c{ts.port()};
+  c.send(upgrade("/ws?refuse"));
+  auto res = c.read_response();
+  CHECK(res.status == 403);
+  CHECK(res.body == "refused");
+  CHECK(res.headers["content-type"] == "text/plain");
+  CHECK(c.closed_within(2s));
+}
+
+TEST_CASE("net: a plain request on a WebSocket-only route gets 426", "[net]") {
+  test_server ts;
+  client c{ts.port()};
+  c.send(get("/ws"));
+  auto res = c.read_response();
+  CHECK(res.status == 426);
+  CHECK(res.headers["upgrade"] == "websocket");
+  // The connection stays usable.
+  c.send(get("/a/b"));
+  CHECK(c.read_response().body == "a/b");
+}
+
+TEST_CASE("net: an upgrade on an HTTP-only route goes to its HTTP endpoint",
+          "[net]") {
+  test_server ts;
+  client c{ts.port()};
+  c.send(upgrade("/echo"));
+  auto res = c.read_response();
+  CHECK(res.status == 200);
+  CHECK(res.body.find("path=/echo\n") != std::string::npos);
+  CHECK(ts.app().accepted.load() == 0);
+}
+
+TEST_CASE("net: a route may take both plain requests and upgrades", "[net]") {
+  test_server ts;
+  client plain{ts.port()};
+  plain.send(get("/both/x?EIO=4&transport=polling"));
+  auto res = plain.read_response();
+  CHECK(res.status == 200);
+  CHECK(res.body == "both");
+  client ws{ts.port()};
+  open_ws(ws, "/both/x?EIO=4&transport=websocket");
+  ws.send(ws_text("yo"));
+  CHECK(read_frame(ws).payload == "echo:yo");
+}

@@ -36,14 +36,10 @@ void announce_back(self_ptr self, const member& m) {
   commit(self, std::move(s), nullptr, resume_rt, {});
 }
 
-/// The seat is live again: its connection learns it, a host gets the
-/// requests that wait for it, the room sees the member back.
+/// The seat is live again: its connection learns it, the room sees the
+/// member back.
 void go_live(self_ptr self, member& m, bool was_away) {
   send_seat(self, m.place, seat_of_status(m), m.role, m.username);
-  if (m.role == member_role::host)
-    for (auto& [id, p] : self->state.members)
-      if (p.status == member_status::pending)
-        send_to(m.place, self->state.room_id(), request_event(p));
   if (was_away)
     announce_back(self, m);
 }
@@ -54,6 +50,11 @@ void resync(self_ptr self, member& m, evt::resync_reason why, bool was_away) {
   place.replaying = false;
   send_to(place, self->state.room_id(),
           evt::resync_required{why, status_view(self, m)});
+  // A snapshot has no events: a host gets the requests that wait for it.
+  if (m.role == member_role::host)
+    for (auto& [id, p] : self->state.members)
+      if (p.status == member_status::pending)
+        send_to(place, self->state.room_id(), request_event(p));
   flush_buffer(place, self->state.room_id(), 0);
   go_live(self, m, was_away);
 }

@@ -1,0 +1,135 @@
+#include "actors/doors/native_door.hpp"
+
+#include "actors/gateway.hpp"
+#include "protocol/native_codec.hpp"
+
+#include <caf/send.hpp>
+
+#include <chrono>
+#include <type_traits>
+
+namespace proctord {
+
+namespace {
+
+using protocol::error_code;
+
+/// Flooding this far past the limit closes the connection (1008).
+constexpr int max_dropped_in_a_row = 200;
+
+double steady_seconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+protocol::millis now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// The inbound side of one session; runs on the session's strand.
+class native_door : public net::inbound {
+public:
+  native_door(connection_actor conn, std::shared_ptr<net::outbound> out,
+                  const gateway_config& cfg,
+                  std::shared_ptr<std::atomic<bool>> draining,
+                  std::shared_ptr<socket_registry> sockets,
+                  std::uint64_t conn_id)
+    : draining_(std::move(draining)),
+      sockets_(std::move(sockets)),
+      conn_id_(conn_id),
+      conn_(std::move(conn)),
+      out_(std::move(out)),
+      limits_(cfg.limits),
+      bucket_(cfg.rate_per_sec, cfg.rate_burst) {
+  }
+
+  void on_text(std::string frame) override {
+    if (!bucket_.take(steady_seconds())) {
+      // Every dropped message is answered, with its type when it has one,
+      // so that a client knows what to send again. A client that keeps
+      // flooding is closed.
+      if (++dropped_ > max_dropped_in_a_row) {
+        out_->close(net::close_code::policy_violation, "rate limit exceeded");
+        return;
+      }
+      // A scan, not a parse: refusing a frame must stay cheaper than
+      // accepting it.
+      out_->send(protocol::native::error_frame(
+        error_code::rate_limited, "too many messages; this one was dropped",
+        protocol::native::peek_type(frame)));
+      return;
+    }
+    dropped_ = 0;
+    if (draining_->load()) {
+      out_->send(protocol::native::error_frame(
+        error_code::store_unavailable,
+        "the server is restarting; resume and send this again"));
+      return;
+    }
+    auto result = protocol::native::decode(frame, limits_);
+    if (auto err = std::get_if<protocol::native::decode_error>(&result)) {
+      out_->send(protocol::native::error_frame(err->code, err->message,
+                                               err->request_type));
+      return;
+    }
+    auto& command = std::get<protocol::command>(result);
+    if (std::holds_alternative<protocol::cmd::heartbeat>(command)) {
+      out_->send(protocol::native::encode_shared(
+        protocol::evt::heartbeat_ack{now_ms()}));
+      return;
+    }
+    // Under overload, live-only messages are shed at the door rather than
+    // queued behind seconds of backlog; durable ones still go through.
+    if (protocol::live_only(command) && out_->congested()) {
+      out_->send(protocol::native::error_frame(
+        error_code::overloaded,
+        "the server is at capacity; this live message was dropped, send it "
+        "again later",
+        std::string{protocol::type_name(command)}));
+      return;
+    }
+    // One message per command type: each crosses a node as it is.
+    std::visit(
+      [this](auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (!std::is_same_v<T, protocol::cmd::heartbeat>)
+          caf::anon_send(conn_, channel_id{0}, std::move(c));
+      },
+      command);
+  }
+
+  void on_closed() override {
+    sockets_->remove(conn_id_);
+    if (draining_->load())
+      caf::anon_send_exit(conn_, caf::exit_reason::user_shutdown);
+    else
+      caf::anon_send(conn_, closed_atom::value);
+  }
+
+private:
+  std::shared_ptr<std::atomic<bool>> draining_;
+  std::shared_ptr<socket_registry> sockets_;
+  std::uint64_t conn_id_;
+  connection_actor conn_;
+  std::shared_ptr<net::outbound> out_;
+  protocol::native::decode_limits limits_;
+  token_bucket bucket_;
+  int dropped_ = 0;
+};
+
+} // namespace
+
+std::shared_ptr<net::inbound>
+make_native_door(connection_actor conn, std::shared_ptr<net::outbound> out,
+                 const gateway_config& cfg,
+                 std::shared_ptr<std::atomic<bool>> draining,
+                 std::shared_ptr<socket_registry> sockets,
+                 std::uint64_t conn_id) {
+  return std::make_shared<native_door>(std::move(conn), std::move(out), cfg,
+                                       std::move(draining), std::move(sockets),
+                                       conn_id);
+}
+
+} // namespace proctord

@@ -379,6 +379,16 @@ public:
                     + room_id + "' AND userId = '" + u.id() + "'");
   }
 
+  /// The resume token `u` got with its seat, from the room's log (in the
+  /// event log encoding: admit() clears what the member received).
+  std::string resume_token_of(const user& u) {
+    auto payload = db->text("select payload from events where userId = '"
+                            + u.id()
+                            + "' and payload like '%\"resume_token\":\"_%'"
+                              " order by seq desc limit 1");
+    return json::parse(payload)["d"]["resume_token"];
+  }
+
   std::string room_column(const std::string& column) {
     return db->text("SELECT " + column + " FROM rooms WHERE roomId = '"
                     + room_id + "'");

@@ -13,16 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// The resume token a member got with its seat (from the room's log, in
-/// the event log encoding: the fixture's admit() clears what the member
-/// received).
-std::string token_of(db_probe& db, const user& u) {
-  auto payload = db.text("select payload from events where userId = '" + u.id()
-                         + "' and payload like '%\"resume_token\":\"_%'"
-                           " order by seq desc limit 1");
-  return json::parse(payload)["d"]["resume_token"];
-}
-
 /// What the store holds of the room, as proctord loads it at start.
 persistence::room_snapshot stored(const std::string& path,
                                   const std::string& room_id) {
@@ -62,7 +52,7 @@ TEST_CASE_METHOD(actor_fixture,
   auto p = connect("p1");
   admit(r, host, p);
   send(r, host, cmd::start_room{room_id});
-  auto token = token_of(*db, p);
+  auto token = resume_token_of(p);
   REQUIRE_FALSE(token.empty());
   auto seen = room_seq(*db);
   REQUIRE(seen > 0);
@@ -134,7 +124,7 @@ TEST_CASE_METHOD(actor_fixture,
   admit(r, host, p);
   close(r, p);
   auto back = connect("p1");
-  send(r, back, cmd::resume{token_of(*db, p), 10'000});
+  send(r, back, cmd::resume{resume_token_of(p), 10'000});
   auto resync = back->one("RESYNC_REQUIRED");
   CHECK(resync["reason"] == "EVENTS_UNAVAILABLE");
   CHECK(resync["data"]["yourStatus"] == "APPROVED");
@@ -206,7 +196,7 @@ TEST_CASE_METHOD(actor_fixture,
   admit(r, host, p);
   send(r, p, signal(cmd::signal::fullscreen_exit));
   send(r, p, submit("x"));
-  auto token = token_of(*db, p);
+  auto token = resume_token_of(p);
   auto seen = room_seq(*db);
   caf::anon_send_exit(r, caf::exit_reason::kill);
   drain();

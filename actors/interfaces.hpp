@@ -91,7 +91,9 @@ using room_actor = caf::typed_actor<
   // internal: the coalescing window for a user's CODE_CHANGE closed.
   caf::reacts_to<code_atom, std::string>,
   // internal: an ended room stops answering and exits.
-  caf::reacts_to<linger_atom>>;
+  caf::reacts_to<linger_atom>,
+  // internal: store the ENDED room row again after a failed commit.
+  caf::reacts_to<persist_atom>>;
 
 /// The only owner of the database handle: batches concurrent write sets
 /// into one transaction (group commit) and answers each after the commit.

@@ -24,6 +24,7 @@ using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using code_atom = caf::atom_constant<caf::atom("code")>;
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
+using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using committed_atom = caf::atom_constant<caf::atom("committed")>;
 using rooms_atom = caf::atom_constant<caf::atom("rooms")>;

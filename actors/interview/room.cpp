@@ -368,13 +368,31 @@ void end_room(self_ptr self, evt::end_reason reason) {
       send_seat(self, m.place, seat_state::ended, m.role, m.username);
     self->delayed_send(self, self->state.cfg.linger, linger_atom::value);
   };
-  // The room is over whatever the disk says: tell everyone either way.
+  // The room is over whatever the disk says: tell everyone either way, and
+  // keep trying to store it, or a restart would bring the room back.
   hooks.failed = [=, apply = hooks.apply, after = hooks.after](
                    const caf::error&) {
     apply();
     for (auto& e : entries)
       publish(self, e);
     after();
+    self->state.end_unsaved = true;
+    self->delayed_send(self, std::chrono::seconds{1}, persist_atom::value);
+  };
+  commit(self, std::move(s), nullptr, "END_ROOM", std::move(hooks));
+}
+
+void persist_end(self_ptr self) {
+  step s;
+  s.subjects.push_back(about_room);
+  s.ws.rooms.push_back(room_row(self));
+  commit_hooks hooks;
+  hooks.apply = [=] {
+    self->state.end_unsaved = false;
+    spdlog::info("room {} stores its end at last", self->state.room_id());
+  };
+  hooks.failed = [=](const caf::error&) {
+    self->delayed_send(self, std::chrono::seconds{1}, persist_atom::value);
   };
   commit(self, std::move(s), nullptr, "END_ROOM", std::move(hooks));
 }
@@ -441,7 +459,14 @@ room_actor::behavior_type behavior(self_ptr self) {
       });
     },
     [=](code_atom, std::string& user_id) { on_code_window(self, user_id); },
-    [=](linger_atom) { self->quit(); },
+    [=, &log](linger_atom) {
+      // Not before the end is on disk: a restart must not revive the room.
+      if (log.in_flight() > 0 || self->state.end_unsaved)
+        self->delayed_send(self, std::chrono::seconds{1}, linger_atom::value);
+      else
+        self->quit();
+    },
+    [=](persist_atom) { persist_end(self); },
   };
 }
 

@@ -78,6 +78,9 @@ struct room_state {
   /// Admissions staged and not committed yet: they hold a place, so two
   /// concurrent admissions never overfill the room.
   std::int32_t admitting = 0;
+  /// The room ended but its ENDED row did not commit yet (retried every
+  /// second; the room lingers until it is stored).
+  bool end_unsaved = false;
   /// Bumped whenever the deadline changes, so a stale timer is ignored.
   std::uint64_t deadline_generation = 0;
 

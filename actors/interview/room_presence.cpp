@@ -168,32 +168,47 @@ void on_resume(self_ptr self, const caller& c, const cmd::resume& r) {
   bool was_away = !m->place.connected() || m->place.away_since != 0;
   bool expired = m->place.away_since != 0
                  && now - m->place.away_since > st.cfg.resume_grace.count();
-  bind_seat(self, m->place, c, resume_rt);
-  if (!c.username.empty())
-    m->username = c.username;
-  if (m->status == member_status::left) {
-    // Back in after LEAVE_ROOM: the seat an approved participant keeps.
-    member next = *m;
-    next.status = member_status::approved;
-    next.left_at = 0;
-    step s;
-    s.subjects.push_back("user:" + m->user_id);
-    s.ws.members.push_back(member_row(self, next));
-    commit_hooks hooks;
-    hooks.apply = [=] {
-      if (auto mm = find(self, next.user_id)) {
-        mm->status = member_status::approved;
-        mm->left_at = 0;
-      }
-    };
-    commit(self, std::move(s), &c, resume_rt, std::move(hooks));
+  // Takes the seat and hands back what was missed.
+  auto take_seat = [=] {
+    auto mm = find(self, c.user_id);
+    if (!mm)
+      return;
+    bind_seat(self, mm->place, c, resume_rt);
+    if (!c.username.empty())
+      mm->username = c.username;
+    if (expired)
+      resync(self, *mm, evt::resync_reason::grace_expired, was_away);
+    else if (r.last_seq > self->state.log.last_seq)
+      resync(self, *mm, evt::resync_reason::events_unavailable, was_away);
+    else
+      replay(self, *mm, r.last_seq, was_away);
+  };
+  if (m->status != member_status::left) {
+    take_seat();
+    return;
   }
-  if (expired)
-    resync(self, *m, evt::resync_reason::grace_expired, was_away);
-  else if (r.last_seq > st.log.last_seq)
-    resync(self, *m, evt::resync_reason::events_unavailable, was_away);
-  else
-    replay(self, *m, r.last_seq, was_away);
+  // Back in after LEAVE_ROOM (the seat an approved participant keeps): on
+  // record first, then seated.
+  member next = *m;
+  next.status = member_status::approved;
+  next.left_at = 0;
+  step s;
+  s.subjects.push_back("user:" + m->user_id);
+  s.ws.members.push_back(member_row(self, next));
+  commit_hooks hooks;
+  hooks.apply = [=] {
+    if (auto mm = find(self, next.user_id)) {
+      mm->status = member_status::approved;
+      mm->left_at = 0;
+    }
+    take_seat();
+  };
+  hooks.failed = [=](const caf::error&) {
+    if (c.conn)
+      self->send(c.conn, seat_message(self, c.channel, seat_state::refused,
+                                      member_role::participant, {}));
+  };
+  commit(self, std::move(s), &c, resume_rt, std::move(hooks));
 }
 
 void on_down(self_ptr self, const caf::down_msg& dm) {

@@ -147,3 +147,37 @@ TEST_CASE_METHOD(actor_fixture,
         == std::vector<std::string>{"ERROR", "USER_JOINED", "ROOM_STATUS",
                                     "CODE_UPDATE", "ANNOUNCEMENT"});
 }
+
+TEST_CASE_METHOD(actor_fixture,
+                 "room: a RESUME after LEAVE_ROOM that cannot be stored leaves "
+                 "the member out; the retry seats it once",
+                 "[room][core][failure]") {
+  auto host = connect("h1");
+  auto r = open_room(host);
+  auto p = connect("p1");
+  admit(r, host, p);
+  auto token = resume_token_of(p);
+  send(r, p, leave());
+  host->clear();
+  auto back = connect("p1");
+  {
+    failing_trigger broken{file.path(), "room_users", "INSERT"};
+    send(r, back, cmd::resume{token, 0});
+    CHECK(back->errors() == std::vector<std::string>{"STORE_UNAVAILABLE"});
+    CHECK(back->count("RESUMED") == 0);
+    CHECK(back->seats.empty());
+    CHECK(back->refusals == 1);
+    CHECK(host->count("USER_JOINED") == 0);
+    auto s = status_of(r, host);
+    CHECK(s["participants"][0]["status"] == "LEFT");
+    CHECK(s["participants"][0]["connected"] == false);
+    CHECK(member_column(p, "status") == "LEFT");
+  }
+  back->clear();
+  send(r, back, cmd::resume{token, 0});
+  CHECK(back->one("RESUMED")["status"] == "APPROVED");
+  CHECK(host->count("USER_JOINED") == 1);
+  CHECK(member_column(p, "status") == "APPROVED");
+  REQUIRE(back->seats.size() == 1);
+  CHECK(back->seats[0].state == seat_state::seated);
+}

@@ -302,12 +302,12 @@ TEST_CASE_METHOD(failure_fixture,
 // END_ROOM is the exception: the room is over whatever the disk says
 // (room.cpp, end_room). A failed commit still ends the room in memory and
 // tells everyone ROOM_ENDED; the host gets no STORE_UNAVAILABLE (end_room
-// commits without a caller to answer), so nothing prompts a retry, and a
-// retry gets ROOM_ENDED. The rooms row keeps saying WAITING and the
-// ROOM_ENDED event is in no log: a restart would restore this room.
+// commits without a caller to answer), and a retry gets ROOM_ENDED. The room
+// itself stores its end again every second until it commits, and lingers
+// until then: a restart must not bring an ended room back.
 TEST_CASE_METHOD(failure_fixture,
                  "room failure: an END_ROOM that cannot be stored still ends "
-                 "the room for everyone, and the disk never learns it",
+                 "the room for everyone, and the room stores it once it can",
                  "[room][failure]") {
   auto host = connect("h1");
   auto r = open_room(host);
@@ -341,6 +341,10 @@ TEST_CASE_METHOD(failure_fixture,
   CHECK(pending->frames.empty());
   CHECK(disk() == before);
   CHECK(room_column("status") == "WAITING");
+  // The room's own retry, a second later, with the store healed.
+  advance(std::chrono::seconds{1});
+  CHECK(room_column("status") == "ENDED");
+  CHECK(p->frames.empty());
 }
 
 TEST_CASE_METHOD(failure_fixture,

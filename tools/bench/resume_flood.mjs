@@ -41,8 +41,10 @@
 // build/proctord), --candidates 10, --rate 5 (submissions/s per candidate),
 // --duration 15 (s per phase), --warmup 2 (s of load before each phase is
 // measured), --flood-rate 30 (RESUME/s), --prefill 15 (submissions per
-// candidate before measuring), --code-bytes 4096, --server-cpus LIST (pin
-// proctord with taskset), --rate-limit N / --rate-burst N (passed to
+// candidate before measuring), --code-bytes 4096, --flood-as participant|host
+// (who floods: the extra participant, whose replay is its own ~15 events, or
+// the host, whose replay holds every submission's code), --server-cpus LIST
+// (pin proctord with taskset), --rate-limit N / --rate-burst N (passed to
 // proctord), --json PATH (write the figures as JSON), --keep (keep the
 // temporary directory).
 
@@ -82,7 +84,7 @@ function parseArgs(argv) {
   const o = {
     proctord: process.env.PROCTORD_BIN ?? path.join(repo, 'build/proctord'),
     candidates: 10, rate: 5, duration: 15, warmup: 2, floodRate: 30, prefill: 15, codeBytes: 4096,
-    serverCpus: null, rateLimit: null, rateBurst: null, json: null, keep: false,
+    floodAs: 'participant', serverCpus: null, rateLimit: null, rateBurst: null, json: null, keep: false,
   };
   const num = (v, k) => {
     const n = Number(v);
@@ -102,12 +104,16 @@ function parseArgs(argv) {
       case '--prefill': o.prefill = num(v(), 'prefill'); break;
       case '--code-bytes': o.codeBytes = num(v(), 'code-bytes'); break;
       case '--server-cpus': o.serverCpus = v(); break;
+      case '--flood-as': o.floodAs = v(); break;
       case '--rate-limit': o.rateLimit = v(); break;
       case '--rate-burst': o.rateBurst = v(); break;
       case '--json': o.json = v(); break;
       case '--keep': o.keep = true; break;
       case '--help': case '-h':
-        console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 49).join('\n'));
+        {
+          const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+          console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).join('\n'));
+        }
         process.exit(0);
         break;
       default:
@@ -115,6 +121,7 @@ function parseArgs(argv) {
         else throw new Error(`unknown argument ${a} (see --help)`);
     }
   }
+  if (!['participant', 'host'].includes(o.floodAs)) throw new Error('--flood-as is participant or host');
   return o;
 }
 
@@ -219,7 +226,8 @@ async function main() {
     const createdP = host.wait((m) => m.type === 'ROOM_CREATED', 'ROOM_CREATED');
     host.send({ type: 'CREATE_ROOM', token: token('flood-host', 'Host', secret), roomname: 'RESUME flood',
       maxGuests: o.candidates + 1, duration: 600 });
-    const roomId = (await createdP).data.roomId;
+    const created = await createdP;
+    const roomId = created.data.roomId;
     host.onMsg = () => {}; // reads (and discards) what a host is shown
     const admit = async (userId, name) => {
       const c = await open(userId);
@@ -234,10 +242,11 @@ async function main() {
     };
     const candidates = [];
     for (let i = 0; i < o.candidates; i += 1) candidates.push(await admit(`cand-${i}`, `Candidate ${i}`));
-    const flooder = await admit('flooder', 'Flooder');
-    const resumeToken = flooder.approved.data?.resumeToken;
-    if (!resumeToken) throw new Error(`JOIN_APPROVED carries no resumeToken: ${JSON.stringify(flooder.approved)}`);
-    const started = [host, ...candidates, flooder].map((c) => c.wait((m) => m.type === 'ROOM_STARTED', 'ROOM_STARTED'));
+    const extra = await admit('flooder', 'Flooder');
+    const flooder = o.floodAs === 'host' ? host : extra;
+    const resumeToken = (o.floodAs === 'host' ? created : extra.approved).data?.resumeToken;
+    if (!resumeToken) throw new Error(`no resumeToken for the flooder (${o.floodAs})`);
+    const started = [host, ...candidates, extra].map((c) => c.wait((m) => m.type === 'ROOM_STARTED', 'ROOM_STARTED'));
     host.send({ type: 'START_ROOM', roomId });
     await Promise.all(started);
 
@@ -402,7 +411,7 @@ async function main() {
     const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
     console.log(`proctord: ${bin} ${args.join(' ').replace(secret, '<secret>')}${o.serverCpus ? ` (taskset -c ${o.serverCpus})` : ''}`);
     console.log(`load: ${o.candidates} candidates × ${o.rate} SUBMIT_CODE/s of ${o.codeBytes} B, ` +
-      `${o.duration} s per phase after ${o.warmup} s warm-up; flooder: RESUME lastSeq 0 at ${o.floodRate}/s; ` +
+      `${o.duration} s per phase after ${o.warmup} s warm-up; flooder (${o.floodAs}): RESUME lastSeq 0 at ${o.floodRate}/s; ` +
       `log: ${events} events`);
     console.log('');
     console.log('| phase | acks | ack p50 ms | ack p99 ms | ack p99.9 ms | max ms | server CPU |');

@@ -193,7 +193,7 @@ void on_resume(self_ptr self, const caller& c, const cmd::resume& r) {
   next.status = member_status::approved;
   next.left_at = 0;
   step s;
-  s.subjects.push_back("user:" + m->user_id);
+  s.subjects.push_back(about(m->user_id));
   s.ws.members.push_back(member_row(self, next));
   commit_hooks hooks;
   hooks.apply = [=] {
@@ -225,7 +225,7 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
     if (m.role != member_role::host && m.status != member_status::approved)
       continue;
     auto user_id = m.user_id;
-    st.log.when_free("user:" + user_id, [=] {
+    st.log.when_free(about(user_id), [=] {
       auto mm = find(self, user_id);
       if (!mm || mm->place.connected())
         return; // back already

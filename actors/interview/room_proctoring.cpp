@@ -23,7 +23,7 @@ void record_violation(self_ptr self, step s, const std::string& user_id,
     return;
   auto now = now_ms();
   auto count = m->violations + 1;
-  s.subjects.push_back("user:" + user_id);
+  s.subjects.push_back(about(user_id));
   s.ws.violations.push_back(persistence::violation_record{
     self->state.room_id(), user_id, std::string{protocol::to_string(type)}, now,
     count, key});
@@ -127,7 +127,7 @@ void on_submit(self_ptr self, const caller& c, cmd::submit_code& s) {
   auto now = now_ms();
   auto user_id = m->user_id;
   step st;
-  st.subjects.push_back("user:" + user_id);
+  st.subjects.push_back(about(user_id));
   st.ws.submissions.push_back(persistence::submission_record{
     self->state.room_id(), user_id, s.code, s.language, now, key});
   auto row = member_row(self, *m);
@@ -172,7 +172,7 @@ void on_kick(self_ptr self, const caller& c, const cmd::kick_user& k) {
   auto now = now_ms();
   auto user_id = m->user_id;
   step s;
-  s.subjects.push_back("user:" + user_id);
+  s.subjects.push_back(about(user_id));
   auto row = member_row(self, *m);
   row.status = std::string{protocol::to_string(member_status::kicked)};
   row.left_at = now;

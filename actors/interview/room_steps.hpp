@@ -11,6 +11,14 @@ using room_support::self_ptr;
 namespace cmd = protocol::cmd;
 namespace evt = protocol::evt;
 
+/// The subject of commands about one member: they wait for each other's
+/// commits (actors/core/journal.hpp).
+inline std::string about(const std::string& user_id) {
+  return "user:" + user_id;
+}
+/// The subject of START/END and the deadline.
+inline const std::string about_room = "room";
+
 // -- membership and lifecycle (room.cpp) --------------------------------------
 
 void on_join(self_ptr self, const caller& c);
@@ -40,7 +48,10 @@ void on_resume(self_ptr self, const caller& c, const cmd::resume& r);
 /// A member's connection actor is gone (closed, or died).
 void on_down(self_ptr self, const caf::down_msg& dm);
 
-/// The behavior every room runs, created or restored (room.cpp).
+/// Stores the ENDED row again after a failed commit (room.cpp).
+void persist_end(self_ptr self);
+
+/// The behavior every room runs, created or restored (room_behavior.cpp).
 room_actor::behavior_type behavior(self_ptr self);
 
 /// Wires the journal to the room and sets the down handler.

@@ -77,7 +77,7 @@ void rejoin_host(self_ptr self, const caller& c, member& h) {
   if (was_away)
     stage(self, s, to_members, {},
           evt::user_joined{h.user_id, next.username,
-                           connected_count(self) + 1});
+                           connected_count(self) + self->state.arriving + 1});
   auto hooks = seat_caller(self, c, next, seat_state::seated);
   hooks.after = [=] {
     auto m = host(self);
@@ -110,19 +110,23 @@ void admit(self_ptr self, const caller& c, bool new_request) {
     s.ws.join_attempts.push_back(attempt_row(self, next, "APPROVED", now));
   }
   stage(self, s, to_user, next.user_id, approved_event(self, next));
-  auto count = connected_count(self) + (m && in_audience(*m) ? 0 : 1);
+  std::int32_t arrives = m && in_audience(*m) ? 0 : 1;
+  self->state.arriving += arrives;
   stage(self, s, to_members, {},
-        evt::user_joined{next.user_id, next.username, count});
+        evt::user_joined{next.user_id, next.username,
+                         connected_count(self) + self->state.arriving});
   auto hooks = seat_caller(self, c, next, seat_state::seated);
   auto apply = hooks.apply;
   auto failed = hooks.failed;
   ++self->state.admitting;
   hooks.apply = [=] {
     --self->state.admitting;
+    self->state.arriving -= arrives;
     apply();
   };
   hooks.failed = [=](const caf::error& err) {
     --self->state.admitting;
+    self->state.arriving -= arrives;
     failed(err);
   };
   commit(self, std::move(s), &c, join_rt, std::move(hooks));
@@ -223,13 +227,15 @@ void on_approve(self_ptr self, const caller& c, const cmd::approve_join& a) {
     s.ws.members.push_back(member_row(self, next));
     s.ws.join_attempts.push_back(attempt_row(self, next, "APPROVED", now));
     stage(self, s, to_user, next.user_id, approved_event(self, next));
+    std::int32_t arrives = m->place.connected() ? 1 : 0;
+    self->state.arriving += arrives;
     stage(self, s, to_members, {},
           evt::user_joined{next.user_id, next.username,
-                           connected_count(self)
-                             + (m->place.connected() ? 1 : 0)});
+                           connected_count(self) + self->state.arriving});
     ++self->state.admitting;
     hooks.apply = [=] {
       --self->state.admitting;
+      self->state.arriving -= arrives;
       if (auto mm = find(self, next.user_id))
         apply_fields(*mm, next);
     };
@@ -237,7 +243,10 @@ void on_approve(self_ptr self, const caller& c, const cmd::approve_join& a) {
       if (auto mm = find(self, next.user_id))
         send_seat(self, mm->place, seat_state::seated, mm->role, mm->username);
     };
-    hooks.failed = [=](const caf::error&) { --self->state.admitting; };
+    hooks.failed = [=](const caf::error&) {
+      --self->state.admitting;
+      self->state.arriving -= arrives;
+    };
   } else {
     next.status = member_status::rejected;
     s.ws.members.push_back(member_row(self, next));

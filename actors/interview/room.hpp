@@ -78,6 +78,10 @@ struct room_state {
   /// Admissions staged and not committed yet: they hold a place, so two
   /// concurrent admissions never overfill the room.
   std::int32_t admitting = 0;
+  /// Of those, the ones whose member is connected and not counted yet:
+  /// USER_JOINED counts them, so joins committed together count up 2, 3, 4
+  /// as the members see them arrive.
+  std::int32_t arriving = 0;
   /// The room ended but its ENDED row did not commit yet (retried every
   /// second; the room lingers until it is stored).
   bool end_unsaved = false;

@@ -181,3 +181,22 @@ TEST_CASE_METHOD(actor_fixture,
   REQUIRE(back->seats.size() == 1);
   CHECK(back->seats[0].state == seat_state::seated);
 }
+
+TEST_CASE_METHOD(actor_fixture,
+                 "room: joins committed together count up in USER_JOINED",
+                 "[room][core]") {
+  auto host = connect("h1");
+  auto r = open_room(host, room_spec(10, true));
+  std::vector<user> joiners;
+  for (int i = 0; i < 5; ++i)
+    joiners.push_back(connect("p" + std::to_string(i)));
+  // All in the room's mailbox before the first commit returns.
+  for (auto& u : joiners)
+    caf::anon_send(r, u.who, join());
+  drain();
+  std::vector<int> counts;
+  for (auto& e : host->of("USER_JOINED"))
+    counts.push_back(e["data"]["connectedCount"]);
+  CHECK(counts == std::vector<int>{2, 3, 4, 5, 6});
+  CHECK(status_of(r, host)["connectedCount"] == 6);
+}

@@ -51,6 +51,8 @@ member next_of(self_ptr self, const caller& c) {
 }
 
 /// After the commit: `next` is the member, seated on the caller's connection.
+/// The connection learns its seat before the events go out: a client that
+/// answers its JOIN_APPROVED at once finds its connection seated.
 commit_hooks seat_caller(self_ptr self, const caller& c, const member& next,
                          seat_state state) {
   commit_hooks h;
@@ -58,11 +60,7 @@ commit_hooks seat_caller(self_ptr self, const caller& c, const member& next,
     auto& m = self->state.members[next.user_id];
     apply_fields(m, next);
     bind_seat(self, m.place, c, join_rt);
-  };
-  h.after = [=] {
-    auto m = find(self, next.user_id);
-    if (m && m->place.holds(c))
-      send_seat(self, m->place, state, m->role, m->username);
+    send_seat(self, m.place, state, m.role, m.username);
   };
   h.failed = [=](const caf::error&) { tell_refused(self, c); };
   return h;
@@ -83,7 +81,6 @@ void rejoin_host(self_ptr self, const caller& c, member& h) {
     auto m = host(self);
     if (!m || !m->place.holds(c))
       return;
-    send_seat(self, m->place, seat_state::seated, m->role, m->username);
     // Requests that arrived while the host was away.
     for (auto& [id, p] : self->state.members)
       if (p.status == member_status::pending)
@@ -236,12 +233,11 @@ void on_approve(self_ptr self, const caller& c, const cmd::approve_join& a) {
     hooks.apply = [=] {
       --self->state.admitting;
       self->state.arriving -= arrives;
-      if (auto mm = find(self, next.user_id))
+      if (auto mm = find(self, next.user_id)) {
         apply_fields(*mm, next);
-    };
-    hooks.after = [=] {
-      if (auto mm = find(self, next.user_id))
+        // Before JOIN_APPROVED goes out (see seat_caller).
         send_seat(self, mm->place, seat_state::seated, mm->role, mm->username);
+      }
     };
     hooks.failed = [=](const caf::error&) {
       --self->state.admitting;

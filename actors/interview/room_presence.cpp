@@ -36,18 +36,17 @@ void announce_back(self_ptr self, const member& m) {
   commit(self, std::move(s), nullptr, resume_rt, {});
 }
 
-/// The seat is live again: its connection learns it, the room sees the
-/// member back.
-void go_live(self_ptr self, member& m, bool was_away) {
+/// The seat's connection learns it holds the seat, before the first frame
+/// of the answer: a client that answers RESUMED at once finds it seated.
+void tell_seated(self_ptr self, member& m) {
   send_seat(self, m.place, seat_of_status(m), m.role, m.username);
-  if (was_away)
-    announce_back(self, m);
 }
 
 /// Hands a seat back without replay: a snapshot instead of events.
 void resync(self_ptr self, member& m, evt::resync_reason why, bool was_away) {
   auto& place = m.place;
   place.replaying = false;
+  tell_seated(self, m);
   send_to(place, self->state.room_id(),
           evt::resync_required{why, status_view(self, m)});
   // A snapshot has no events: a host gets the requests that wait for it.
@@ -56,7 +55,8 @@ void resync(self_ptr self, member& m, evt::resync_reason why, bool was_away) {
       if (p.status == member_status::pending)
         send_to(place, self->state.room_id(), request_event(p));
   flush_buffer(place, self->state.room_id(), 0);
-  go_live(self, m, was_away);
+  if (was_away)
+    announce_back(self, m);
 }
 
 /// Replays the stored events addressed to `m` after `last_seq`, then what
@@ -106,6 +106,7 @@ void replay(self_ptr self, member& m, std::int64_t last_seq, bool was_away) {
         auto& place = mm->place;
         auto to = std::vector<recipient>{place.where()};
         auto& room_id = self->state.room_id();
+        tell_seated(self, *mm);
         // lastSeq is what the replay covers: the log as committed when it
         // was read. Anything newer (committed later) has a greater seq.
         caf::anon_send(place.relay,
@@ -117,7 +118,8 @@ void replay(self_ptr self, member& m, std::int64_t last_seq, bool was_away) {
         for (auto& [seq, e] : mine)
           caf::anon_send(place.relay, envelope{room_id, seq, to, std::move(e)});
         flush_buffer(place, room_id, last_replayed);
-        go_live(self, *mm, was_away);
+        if (was_away)
+          announce_back(self, *mm);
       },
       [=](caf::error& err) {
         spdlog::error("room {} cannot load events: {}", self->state.room_id(),
@@ -286,13 +288,13 @@ room_actor::behavior_type room(self_ptr self, room_config cfg,
         evt::room_created{st.room_id(), st.roomname, resume_token(self, h)});
   commit_hooks hooks;
   hooks.apply = [=] {
-    if (auto m = host(self))
+    // Seated before ROOM_CREATED goes out: a client that answers it at once
+    // finds its connection in the room.
+    if (auto m = host(self)) {
       bind_seat(self, m->place, creator, "CREATE_ROOM");
-  };
-  hooks.after = [=] {
-    if (auto m = host(self))
       send_seat(self, m->place, seat_state::seated, member_role::host,
                 m->username);
+    }
   };
   hooks.failed = [=](const caf::error&) {
     if (creator.conn)

@@ -19,7 +19,6 @@
 #include "protocol/commands.hpp"
 
 #include <caf/error.hpp>
-#include <spdlog/spdlog.h>
 
 #include <cstdint>
 #include <deque>

@@ -1,7 +1,6 @@
 #include "actors/core/relay.hpp"
 
 #include "protocol/native_codec.hpp"
-#include <spdlog/spdlog.h>
 
 namespace proctord {
 

@@ -4,7 +4,7 @@ namespace proctord {
 
 void send_to(seat& s, const std::string& room_id, protocol::event e,
              std::int64_t seq) {
-  if (!s.conn)
+  if (!s.conn || (seq != 0 && seq <= s.replayed_through))
     return;
   if (s.replaying) {
     s.buffer.emplace_back(seq, std::move(e));
@@ -29,7 +29,7 @@ void reply_error(const caller& c, const std::string& room_id,
 }
 
 void fanout::add(seat& s) {
-  if (!s.conn)
+  if (!s.conn || (seq_ != 0 && seq_ <= s.replayed_through))
     return;
   if (s.replaying) {
     s.buffer.emplace_back(seq_, event_);
@@ -52,6 +52,7 @@ void fanout::send() {
 void flush_buffer(seat& s, const std::string& room_id,
                   std::int64_t replayed_up_to) {
   s.replaying = false;
+  s.replayed_through = replayed_up_to;
   auto buffered = std::move(s.buffer);
   s.buffer.clear();
   for (auto& [seq, e] : buffered)
@@ -66,6 +67,7 @@ void unbind(seat& s) {
   s.socket_id.clear();
   s.replaying = false;
   s.buffer.clear();
+  s.replayed_through = 0;
 }
 
 void set_away(seat& s, protocol::millis now) {

@@ -37,6 +37,10 @@ struct seat {
   /// A RESUME is replaying the log: what is sent meanwhile waits in buffer.
   bool replaying = false;
   std::vector<std::pair<std::int64_t, protocol::event>> buffer;
+  /// The last seq a replay sent this connection. The reader may see a
+  /// commit before the room has published it: the live copy of an event
+  /// the replay already carried is not sent again.
+  std::int64_t replayed_through = 0;
 
   bool connected() const { return static_cast<bool>(conn); }
   bool holds(const caller& c) const {
@@ -119,6 +123,7 @@ void bind_seat(Self self, seat& s, const caller& c,
   s.away_since = 0;
   s.replaying = false;
   s.buffer.clear();
+  s.replayed_through = 0;
 }
 
 /// The seat no longer belongs to any connection (left, kicked, rejected).

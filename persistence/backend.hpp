@@ -65,6 +65,12 @@ public:
   /// bounded (see replay_query). On this, the writing connection; the store
   /// reader uses event_reader's instead, off the commit path.
   virtual replay_page replay(const replay_query& q) = 0;
+
+  /// Every contest row, by created_at.
+  virtual std::vector<contest_record> load_contests() = 0;
+  /// One contest with its questions, participants, answers and standings;
+  /// store_error when there is no such contest.
+  virtual contest_snapshot load_contest(const std::string& contest_id) = 0;
 };
 
 /// A read-only connection for replays: never takes the write lock, sees what

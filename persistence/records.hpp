@@ -2,6 +2,8 @@
 // Rows as the store writes and reads them. Times are milliseconds since the
 // Unix epoch; 0 means "not set" (NULL in the database).
 
+#include "persistence/contest_records.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -138,6 +140,12 @@ struct write_set {
   std::vector<join_attempt_record> join_attempts;
   std::vector<kick_record> kicks;
   std::vector<event_record> events;
+  // contests (persistence/contest_records.hpp)
+  std::vector<contest_record> contests;
+  std::vector<contest_question_record> contest_questions;
+  std::vector<contest_participant_record> contest_participants;
+  std::vector<contest_answer_record> contest_answers;
+  std::vector<contest_standing_record> contest_standings;
 };
 
 } // namespace proctord::persistence

@@ -1,5 +1,7 @@
 #include "actors/config.hpp"
 
+#include <algorithm>
+
 namespace proctord {
 
 std::string room_config::validate() const {
@@ -19,6 +21,36 @@ std::string gateway_config::validate() const {
     return "max JSON depth must be at least 2";
   if (limits.max_guests < 1)
     return "max room size must be at least 1";
+  return {};
+}
+
+std::string contest_config::validate() const {
+  if (leaderboard_interval.count() <= 0)
+    return "the leaderboard interval must be positive";
+  if (leaderboard_top == 0 || leaderboard_top > 1000)
+    return "the leaderboard top must be 1-1000";
+  if (max_connections_per_user == 0)
+    return "a user needs at least one connection";
+  return {};
+}
+
+bool contest_door_config::allows(const std::string& role) const {
+  if (role == "admin")
+    return true;
+  if (roles.empty())
+    return role != "banned";
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+std::string contest_door_config::validate() const {
+  if (tokens.secret.empty())
+    return "a JWT secret is required";
+  if (!(rate_per_sec > 0) || !(rate_burst >= 1))
+    return "rate limit and burst must be positive";
+  if (limits.max_depth < 2)
+    return "max JSON depth must be at least 2";
+  if (ping_interval.count() < 1)
+    return "contest-ping-interval must be at least 1 s";
   return {};
 }
 

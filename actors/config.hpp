@@ -2,12 +2,14 @@
 // Options of the actors, with defaults. Each config validates itself; an
 // actor refuses to start with an invalid one.
 
+#include "protocol/contest_codec.hpp"
 #include "protocol/native_codec.hpp"
 #include "protocol/token.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace proctord {
 
@@ -37,6 +39,39 @@ struct gateway_config {
   double rate_per_sec = 30;
   double rate_burst = 60;
 
+  std::string validate() const;
+};
+
+/// A contest actor (seed 001).
+struct contest_config {
+  /// leaderboard_update goes out this often, when something changed.
+  std::chrono::milliseconds leaderboard_interval{5000};
+  /// Rows of `top` in leaderboard_update, contest_state and contest_end.
+  std::size_t leaderboard_top = 10;
+  /// Connections one user may watch a contest from at once; a further one
+  /// takes the place of the oldest.
+  std::size_t max_connections_per_user = 4;
+  /// Participants a contest accepts.
+  std::size_t max_participants = 100000;
+
+  std::string validate() const;
+};
+
+/// The contest door (`/ws/contest`, seed 001).
+struct contest_door_config {
+  protocol::token_config tokens;
+  protocol::contest::decode_limits limits;
+  double rate_per_sec = 30;
+  double rate_burst = 60;
+  /// Roles that may take part (--contest-roles); empty: every role but
+  /// "banned". Admins may always join (as observers).
+  std::vector<std::string> roles;
+  /// WebSocket pings go out this often; a peer silent for two intervals is
+  /// dropped.
+  std::chrono::seconds ping_interval{30};
+
+  /// Whether a token's role may join.
+  bool allows(const std::string& role) const;
   std::string validate() const;
 };
 

@@ -105,6 +105,12 @@ using store_actor = caf::typed_actor<
   // A room's members, pending requests, idempotency keys and last seq, to
   // restore it after a restart (the room row comes from rooms_atom).
   caf::replies_to<snapshot_atom, std::string>::with<persistence::room_snapshot>,
+  // Every contest row, and one contest with everything it needs to come
+  // back after a restart.
+  caf::replies_to<contests_atom>::with<
+    std::vector<persistence::contest_record>>,
+  caf::replies_to<contest_atom, std::string>::with<
+    persistence::contest_snapshot>,
   // internal: commit what has accumulated.
   caf::reacts_to<flush_atom>>;
 

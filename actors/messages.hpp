@@ -30,6 +30,8 @@ using committed_atom = caf::atom_constant<caf::atom("committed")>;
 using rooms_atom = caf::atom_constant<caf::atom("rooms")>;
 using events_atom = caf::atom_constant<caf::atom("events")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using contests_atom = caf::atom_constant<caf::atom("contests")>;
+using contest_atom = caf::atom_constant<caf::atom("contest")>;
 
 /// A connection's channel: 0 for dialects with one room per connection.
 using channel_id = std::uint16_t;

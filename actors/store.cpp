@@ -91,6 +91,23 @@ store(store_actor::stateful_pointer<store_state> self,
         return make_error(protocol::error_code::store_unavailable);
       }
     },
+    [=](contests_atom) -> caf::result<std::vector<persistence::contest_record>> {
+      try {
+        return self->state.db->load_contests();
+      } catch (const std::exception& e) {
+        spdlog::error("store fails to load contests: {}", e.what());
+        return make_error(protocol::error_code::store_unavailable);
+      }
+    },
+    [=](contest_atom, const std::string& id)
+      -> caf::result<persistence::contest_snapshot> {
+      try {
+        return self->state.db->load_contest(id);
+      } catch (const std::exception& e) {
+        spdlog::error("store fails to load contest {}: {}", id, e.what());
+        return make_error(protocol::error_code::store_unavailable);
+      }
+    },
     [=](flush_atom) { flush(self); },
   };
 }

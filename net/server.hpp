@@ -190,6 +190,14 @@ struct upgrade_answer {
   unsigned status = 404;
   std::string body;
   std::string content_type; // "": no Content-Type header
+  /// Accept, then close at once with this code (a dialect that refuses
+  /// with a WebSocket close code, e.g. 4001, rather than an HTTP status).
+  /// The handler still gets on_closed().
+  std::optional<close_code> close_at_once;
+  std::string close_reason;
+  /// This session's idle timeout (keep-alive pings go out at half of it; a
+  /// peer silent for all of it is dropped); 0: server_config::idle_timeout.
+  std::chrono::seconds idle_timeout{0};
 };
 
 /// A WebSocket endpoint, supplied by the application.

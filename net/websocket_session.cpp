@@ -179,7 +179,8 @@ private:
       answer = ep->upgrade(info, std::make_shared<outbound_handle>(weak_from_this()));
     } catch (const std::exception& e) {
       spdlog::warn("net upgrade handler for {} throws: {}", info.path, e.what());
-      answer = upgrade_answer{nullptr, 500, {}, {}};
+      answer = upgrade_answer{};
+      answer.status = 500;
     }
     if (!answer.handler) {
       reject(req, answer);
@@ -189,7 +190,9 @@ private:
     beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = st_->cfg.handshake_timeout;
-    timeouts.idle_timeout = st_->cfg.idle_timeout;
+    timeouts.idle_timeout = answer.idle_timeout.count() > 0
+                              ? answer.idle_timeout
+                              : st_->cfg.idle_timeout;
     timeouts.keep_alive_pings = true;
     ws_.set_option(timeouts);
     ws_.set_option(websocket::stream_base::decorator(
@@ -198,6 +201,10 @@ private:
       }));
     ws_.read_message_max(st_->cfg.max_frame_bytes);
     ws_.auto_fragment(false);
+    if (answer.close_at_once) {
+      close_at_once_ = answer.close_at_once;
+      close_reason_ = std::move(answer.close_reason);
+    }
     ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
                                                     shared_from_this()));
   }
@@ -230,6 +237,8 @@ private:
     do_read();
     if (stopping_)
       on_close_request(close_code::going_away, "server shutting down");
+    else if (close_at_once_)
+      on_close_request(*close_at_once_, std::move(close_reason_));
   }
 
   void do_read() {
@@ -399,6 +408,7 @@ private:
   bool stopping_ = false;
   close_code close_code_ = close_code::normal;
   std::string close_reason_;
+  std::optional<close_code> close_at_once_; // from the upgrade answer
 };
 
 void outbound_handle::send(shared_frame frame) {

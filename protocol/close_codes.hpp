@@ -10,4 +10,10 @@ namespace proctord::protocol {
 /// the contest dialect's 4003 too).
 inline constexpr std::uint16_t close_kicked = 4003;
 
+/// The contest dialect's refusals right after the upgrade (seed 001): no
+/// token or a bad one; an expired token; a role that may not take part.
+inline constexpr std::uint16_t close_unauthorized = 4001;
+inline constexpr std::uint16_t close_token_expired = 4002;
+inline constexpr std::uint16_t close_forbidden = 4003;
+
 } // namespace proctord::protocol

@@ -207,8 +207,11 @@ verify_result verify_impl(std::string_view token, const token_config& cfg) {
     case date_check::malformed:
       return reject("malformed exp");
     case date_check::ok:
-      if (now >= t)
-        return reject("token expired");
+      if (now >= t) {
+        auto r = reject("token expired");
+        r.expired = true;
+        return r;
+      }
       break;
     case date_check::absent:
       break;

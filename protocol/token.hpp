@@ -26,6 +26,9 @@ struct identity {
 /// Why a token was rejected (a human-readable reason, never the token).
 struct token_rejection {
   std::string reason;
+  /// A well-signed token whose `exp` has passed (the contest door closes
+  /// with 4002 for it, 4001 for every other rejection).
+  bool expired = false;
 };
 
 using verify_result = std::variant<identity, token_rejection>;

@@ -43,6 +43,23 @@ typename Inspector::result_type inspect(Inspector& f, envelope& x) {
   return f(caf::meta::type_name("envelope"), x.room_id, x.seq, x.to, x.event);
 }
 
+/// One contest event for some connections of one node (the contest
+/// dialect). When `yous` is not empty it holds each recipient's own `you`
+/// (same order as `to`): the relay encodes the shared part once and adds
+/// each recipient's place to it.
+struct contest_envelope {
+  std::string contest_id;
+  std::vector<recipient> to;
+  protocol::contest::event event;
+  std::vector<protocol::contest::you_view> yous;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, contest_envelope& x) {
+  return f(caf::meta::type_name("contest_envelope"), x.contest_id, x.to,
+           x.event, x.yous);
+}
+
 /// Closes one connection's socket, after the frames already sent to it.
 struct close_order {
   recipient to;

@@ -4,6 +4,7 @@
 
 #include "actors/core/variant_inspect.hpp"
 #include "protocol/commands.hpp"
+#include "protocol/contest.hpp"
 
 #include <caf/meta/type_name.hpp>
 
@@ -53,6 +54,59 @@ PROCTORD_INSPECT(resumed, x.room_id, x.role, x.status, x.last_seq, x.replayed)
 PROCTORD_INSPECT(resync_required, x.reason, x.snapshot)
 PROCTORD_INSPECT(error, x.code, x.message, x.request_type)
 
-#undef PROCTORD_INSPECT
-
 } // namespace proctord::protocol::evt
+
+// The contest dialect's commands, views, events and definitions (seed 001).
+namespace proctord::protocol::contest {
+
+using proctord::variant_inspect::inspect;
+using proctord::variant_inspect::optional_field;
+
+PROCTORD_INSPECT(standing, x.rank, x.user_id, x.username, x.score)
+PROCTORD_INSPECT(you_view, x.rank, x.score)
+PROCTORD_INSPECT(question_view, x.contest_id, x.question_id, x.index, x.text,
+                 optional_field(x.options), x.points, x.time_limit, x.ends_at)
+PROCTORD_INSPECT(question_def, x.id, x.text, optional_field(x.options), x.answer, x.points,
+                 x.time_limit)
+PROCTORD_INSPECT(contest_def, x.title, x.questions, x.start_time, x.score_rule,
+                 x.freeze_before_end)
+PROCTORD_INSPECT(contest_info, x.contest_id, x.title, x.state, x.score_rule,
+                 x.freeze_before_end, x.start_time, x.end_time,
+                 x.estimated_duration, x.questions, x.current_question,
+                 x.remaining, x.participants, x.frozen)
+PROCTORD_INSPECT(leaderboard_page, x.contest_id, x.frozen, x.total, x.offset,
+                 x.standings)
+
+namespace cmd {
+PROCTORD_INSPECT(join_contest, x.contest_id)
+PROCTORD_INSPECT(submit_answer, x.contest_id, x.question_id, x.answer,
+                 x.idempotency_key)
+PROCTORD_INSPECT(resync, x.contest_id)
+} // namespace cmd
+
+namespace evt {
+PROCTORD_INSPECT(contest_start, x.contest_id, x.title, x.start_time,
+                 x.total_questions, x.estimated_duration, x.at)
+PROCTORD_INSPECT(question_broadcast, x.question, x.at)
+PROCTORD_INSPECT(timer_update, x.contest_id, x.question_id, x.remaining,
+                 x.ends_at, x.at)
+PROCTORD_INSPECT(question_change, x.contest_id, x.previous_question_id,
+                 optional_field(x.next_question_id), x.at)
+PROCTORD_INSPECT(submission_result, x.contest_id, x.question_id, x.accepted,
+                 x.correct, x.points_awarded, x.total_score, x.at)
+PROCTORD_INSPECT(leaderboard_update, x.contest_id, x.top, x.total_participants,
+                 x.you, x.at)
+PROCTORD_INSPECT(contest_paused, x.contest_id, x.remaining, x.at)
+PROCTORD_INSPECT(contest_resumed, x.contest_id, x.remaining, x.at)
+PROCTORD_INSPECT(contest_end, x.contest_id, x.end_time, x.standings, x.you,
+                 x.at)
+PROCTORD_INSPECT(contest_state, x.contest_id, x.title, x.state,
+                 x.current_question, x.remaining, x.total_questions, x.you,
+                 x.answered, x.top, x.at)
+PROCTORD_INSPECT(error, x.code, x.message, x.at)
+PROCTORD_INSPECT(pong, x.at)
+} // namespace evt
+
+} // namespace proctord::protocol::contest
+
+#undef PROCTORD_INSPECT

@@ -1,5 +1,6 @@
 #include "actors/core/relay.hpp"
 
+#include "protocol/contest_codec.hpp"
 #include "protocol/native_codec.hpp"
 
 namespace proctord {
@@ -35,6 +36,26 @@ void socket_registry::find(const std::vector<recipient>& to,
   }
 }
 
+void socket_registry::find_each(
+  const std::vector<recipient>& to,
+  const std::function<void(std::size_t, const target&)>& fn) const {
+  std::vector<std::pair<std::size_t, target>> found;
+  found.reserve(to.size());
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (std::size_t i = 0; i < to.size(); ++i) {
+      auto j = sockets_.find(to[i].conn_id);
+      if (j == sockets_.end())
+        continue;
+      if (auto out = j->second.out.lock())
+        found.emplace_back(i, target{std::move(out), j->second.d});
+    }
+  }
+  // Outside the lock: the callback encodes and sends.
+  for (auto& [i, t] : found)
+    fn(i, t);
+}
+
 relay_actor::behavior_type
 relay(relay_actor::stateful_pointer<relay_state> self,
       std::shared_ptr<socket_registry> sockets) {
@@ -56,9 +77,39 @@ relay(relay_actor::stateful_pointer<relay_state> self,
                 e.event, static_cast<std::uint64_t>(e.seq));
             t.out->send(native);
             break;
+          case dialect::contest:
+            break; // interview events are not sent to contest sockets
         }
       }
       st.found.clear();
+    },
+    [=](contest_envelope& e) {
+      auto& st = self->state;
+      bool personal = !e.yous.empty() && e.yous.size() == e.to.size();
+      if (!personal) {
+        st.sockets->find(e.to, st.found);
+        if (st.found.empty())
+          return;
+        // Encoded once; the same buffer for every recipient.
+        auto frame = protocol::contest::encode_shared(e.event);
+        for (auto& t : st.found)
+          if (t.d == dialect::contest)
+            t.out->send(frame);
+        st.found.clear();
+        return;
+      }
+      // The shared part once; each recipient's own `you` spliced in. find()
+      // skips closed sockets, so match recipients by id.
+      auto parts = protocol::contest::encode_personal(e.event);
+      st.sockets->find_each(e.to, [&](std::size_t i, const socket_registry::target& t) {
+        if (t.d != dialect::contest)
+          return;
+        auto you = protocol::contest::encode_you(e.yous[i]);
+        std::string frame;
+        frame.reserve(parts.head.size() + you.size() + parts.tail.size());
+        frame.append(parts.head).append(you).append(parts.tail);
+        t.out->send(std::make_shared<const std::string>(std::move(frame)));
+      });
     },
     [=](close_order& c) {
       auto& st = self->state;

@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -30,7 +31,7 @@ namespace proctord {
 
 /// The wire dialect a socket speaks: which codec turns its events into
 /// frames.
-enum class dialect : std::uint8_t { native };
+enum class dialect : std::uint8_t { native, contest };
 
 /// The node's sockets by connection id. Thread-safe.
 class socket_registry {
@@ -51,6 +52,11 @@ public:
   /// The sockets of `to` that are still open, under one lock.
   void find(const std::vector<recipient>& to, std::vector<target>& found) const;
 
+  /// Calls fn(i, target) for each recipient to[i] whose socket is open
+  /// (outside the lock).
+  void find_each(const std::vector<recipient>& to,
+                 const std::function<void(std::size_t, const target&)>& fn) const;
+
 private:
   struct entry {
     std::weak_ptr<net::outbound> out;
@@ -65,6 +71,8 @@ private:
 using relay_actor = caf::typed_actor<
   // Encode once per dialect, write to every recipient still connected.
   caf::reacts_to<envelope>,
+  // The same for the contest dialect's events (with per-recipient parts).
+  caf::reacts_to<contest_envelope>,
   // Close a connection after what was sent to it before.
   caf::reacts_to<close_order>>;
 

@@ -12,6 +12,7 @@
 #include <caf/sec.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <type_traits>
 #include <variant>
 
@@ -67,6 +68,60 @@ inspect(Inspector& f, std::variant<Ts...>& x) {
   std::uint8_t tag = 0;
   writer<std::variant<Ts...>> w{tag, x};
   return f(caf::meta::omittable(), tag, w);
+}
+
+// -- std::optional -------------------------------------------------------------
+// A flag, then the value when there is one. ADL finds the std::optional
+// overload only for an optional of one of our types; an optional of a
+// standard type (std::optional<std::string>) goes through optional_field(),
+// whose wrapper lives here.
+
+template <class T>
+struct optional_ref {
+  std::optional<T>& x;
+};
+
+template <class T>
+optional_ref<T> optional_field(std::optional<T>& x) {
+  return optional_ref<T>{x};
+}
+
+template <class T>
+struct optional_value {
+  bool& has;
+  std::optional<T>& x;
+};
+
+template <class Inspector, class T>
+typename Inspector::result_type inspect(Inspector& f, optional_value<T>& v) {
+  if constexpr (Inspector::writes_state) {
+    if (!v.has) {
+      v.x.reset();
+      return f();
+    }
+    return f(v.x.emplace());
+  } else {
+    if (v.x)
+      return f(*v.x);
+    return f();
+  }
+}
+
+template <class Inspector, class T>
+typename Inspector::result_type inspect(Inspector& f, std::optional<T>& x) {
+  bool has = x.has_value();
+  optional_value<T> v{has, x};
+  return f(caf::meta::omittable(), has, v);
+}
+
+template <class Inspector, class T>
+typename Inspector::result_type inspect(Inspector& f, optional_ref<T>& r) {
+  return inspect(f, r.x);
+}
+
+template <class Inspector, class T>
+typename Inspector::result_type inspect(Inspector& f, optional_ref<T>&& r) {
+  return inspect(f, r.x);
 }
 
 } // namespace proctord::variant_inspect

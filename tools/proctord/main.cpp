@@ -2,7 +2,10 @@
 // front together, then waits for SIGINT/SIGTERM and shuts down in order:
 // stop accepting and close sessions (1001), stop the rooms, flush the store.
 
+#include "actors/contest/contest_api.hpp"
+#include "actors/contest/contests.hpp"
 #include "actors/core/message_types.hpp"
+#include "actors/doors/contest_door.hpp"
 #include "actors/core/relay.hpp"
 #include "actors/directory.hpp"
 #include "actors/gateway.hpp"
@@ -92,7 +95,12 @@ std::string stats_json(const net::server* srv) {
 }
 
 int run(server_options& opts) {
-  for (auto problem : {opts.rooms.validate(), opts.gateway.validate()})
+  opts.contest_door.tokens = opts.gateway.tokens;
+  opts.contest_door.limits.max_depth = opts.gateway.limits.max_depth;
+  opts.contest_door.rate_per_sec = opts.gateway.rate_per_sec;
+  opts.contest_door.rate_burst = opts.gateway.rate_burst;
+  for (auto problem : {opts.rooms.validate(), opts.gateway.validate(),
+                       opts.contests.validate(), opts.contest_door.validate()})
     if (!problem.empty()) {
       spdlog::error("proctord cannot start: {}", problem);
       return 2;
@@ -168,6 +176,33 @@ int run(server_options& opts) {
   }
   if (!restore.empty())
     spdlog::info("proctord restores {} rooms", restore.size());
+  // Every contest comes back: running ones where their schedule says they
+  // are, finished ones with their results.
+  std::vector<persistence::contest_snapshot> contests_back;
+  {
+    caf::scoped_actor self{sys};
+    bool ok = true;
+    std::vector<persistence::contest_record> rows;
+    self->request(store_hdl, caf::infinite, contests_atom::value)
+      .receive([&](std::vector<persistence::contest_record>& xs) { rows = std::move(xs); },
+               [&](caf::error&) { ok = false; });
+    for (auto& r : rows) {
+      if (!ok)
+        break;
+      self->request(store_hdl, caf::infinite, contest_atom::value, r.contest_id)
+        .receive(
+          [&](persistence::contest_snapshot& snap) {
+            contests_back.push_back(std::move(snap));
+          },
+          [&](caf::error&) { ok = false; });
+    }
+    if (!ok) {
+      spdlog::error("proctord cannot read the contests from the store");
+      return 1;
+    }
+  }
+  if (!contests_back.empty())
+    spdlog::info("proctord restores {} contests", contests_back.size());
   opts.rooms.tokens = opts.gateway.tokens;
   auto dir = sys.spawn(directory, opts.rooms, storage{store_hdl, *reader_hdl},
                        std::move(ended),
@@ -177,6 +212,14 @@ int run(server_options& opts) {
   // them.
   auto sockets = std::make_shared<socket_registry>();
   auto relay_hdl = sys.spawn(relay, sockets);
+
+  auto contests_hdl = sys.spawn(contests, opts.contests,
+                               storage{store_hdl, *reader_hdl},
+                               std::move(contests_back));
+  auto contest_gw = std::make_shared<contest_gateway>(
+    sys, contests_hdl, relay_hdl, sockets, opts.contest_door);
+  auto contest_http = std::make_shared<contest_api>(sys, contests_hdl,
+                                                    opts.gateway.tokens);
 
   std::unique_ptr<net::server> srv;
   auto gw = std::make_shared<gateway>(sys, dir, relay_hdl, sockets, opts.gateway,
@@ -188,6 +231,9 @@ int run(server_options& opts) {
   srv->add_route(net::route{"/", nullptr, gw});
   srv->add_route(net::route{"/health", gw, nullptr});
   srv->add_route(net::route{"/api/stats", gw, nullptr});
+  srv->add_route(net::route{"/ws/contest", nullptr, contest_gw});
+  srv->add_route(net::route{"/api/contests", contest_http, nullptr});
+  srv->add_route(net::route{"/api/contests/*", contest_http, nullptr});
   srv->set_fallback(gw); // JSON 404s for every other path
   std::uint16_t port = 0;
   try {
@@ -211,6 +257,7 @@ int run(server_options& opts) {
   // means everything the store was asked to write before it is on disk.
   srv->stop_accepting();
   gw->drain();
+  contest_gw->drain();
   {
     caf::scoped_actor self{sys};
     self->request(store_hdl, std::chrono::seconds{5}, persistence::write_set{})
@@ -229,6 +276,7 @@ int run(server_options& opts) {
     // The directory stops its rooms first; what they sent the store is
     // then in its mailbox, and the store commits it before it exits.
     for (auto hdl : {caf::actor_cast<caf::actor>(dir),
+                     caf::actor_cast<caf::actor>(contests_hdl),
                      caf::actor_cast<caf::actor>(store_hdl),
                      caf::actor_cast<caf::actor>(*reader_hdl),
                      caf::actor_cast<caf::actor>(relay_hdl)}) {

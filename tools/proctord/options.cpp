@@ -141,6 +141,47 @@ std::map<std::string, option> table(server_options& o) {
                         o.rooms.linger = std::chrono::seconds{
                           to_int("room-linger", v, 0, 86400)};
                       }};
+  t["contest-roles"] = {
+    "CONTEST_ROLES",
+    "comma-separated token roles that may join contests (default: every "
+    "role but banned; admins always may)",
+    [&o](const std::string& v) {
+      o.contest_door.roles.clear();
+      std::size_t start = 0;
+      while (start <= v.size()) {
+        auto comma = v.find(',', start);
+        auto role = v.substr(start, comma == std::string::npos ? std::string::npos
+                                                               : comma - start);
+        if (!role.empty())
+          o.contest_door.roles.push_back(role);
+        if (comma == std::string::npos)
+          break;
+        start = comma + 1;
+      }
+    }};
+  t["contest-ping-interval"] = {
+    "CONTEST_PING_INTERVAL",
+    "seconds between WebSocket pings on /ws/contest (a peer silent for two "
+    "is dropped)",
+    [&o](const std::string& v) {
+      o.contest_door.ping_interval
+        = std::chrono::seconds{to_int("contest-ping-interval", v, 1, 3600)};
+    }};
+  t["leaderboard-interval"] = {
+    "LEADERBOARD_INTERVAL",
+    "seconds between leaderboard_update batches (when something changed)",
+    [&o](const std::string& v) {
+      o.contests.leaderboard_interval = std::chrono::milliseconds{
+        to_int("leaderboard-interval", v, 1, 3600) * 1000};
+    }};
+  t["leaderboard-top"] = {"LEADERBOARD_TOP",
+                          "rows of the leaderboard's top part",
+                          integer("leaderboard-top", o.contests.leaderboard_top,
+                                  1, 1000)};
+  t["max-contest-size"] = {"MAX_CONTEST_SIZE",
+                           "participants one contest accepts",
+                           integer("max-contest-size",
+                                   o.contests.max_participants, 1, 10000000)};
   t["log-level"] = {"LOG_LEVEL", "trace, debug, info, warn, error",
                     [&o](const std::string& v) { o.log_level = v; }};
   t["log-format"] = {"LOG_FORMAT", "text or json (JSON lines)",

@@ -16,6 +16,8 @@ struct server_options {
   net::server_config net;
   room_config rooms;
   gateway_config gateway;
+  contest_config contests;
+  contest_door_config contest_door;
   std::string db_path = "./proctord.db";
   persistence::sync_mode db_sync = persistence::sync_mode::normal;
   std::string log_level = "info";

@@ -85,6 +85,7 @@ PROCTORD_INSPECT(resync, x.contest_id)
 } // namespace cmd
 
 namespace evt {
+using proctord::variant_inspect::inspect;
 PROCTORD_INSPECT(contest_start, x.contest_id, x.title, x.start_time,
                  x.total_questions, x.estimated_duration, x.at)
 PROCTORD_INSPECT(question_broadcast, x.question, x.at)

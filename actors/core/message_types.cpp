@@ -28,8 +28,16 @@ const std::vector<const char*>& message_type_names() {
     "proctord.replay_query", "proctord.replay_page", "proctord.storage",
     "proctord.connection_actor", "proctord.room_actor",
     "proctord.store_actor", "proctord.store_reader_actor",
-    "proctord.directory_actor", "proctord.relay_actor"};
-  static_assert(caf::detail::tl_size<message_types>::value == 32,
+    "proctord.directory_actor", "proctord.relay_actor",
+    "proctord.contest.cmd.join_contest", "proctord.contest.cmd.submit_answer",
+    "proctord.contest.cmd.resync", "proctord.contest_caller",
+    "proctord.board_query", "proctord.contest_envelope",
+    "proctord.contest.event", "proctord.contest_def", "proctord.contest_info",
+    "proctord.leaderboard_page", "proctord.contest_records",
+    "proctord.contest_snapshot", "proctord.contest_connection_actor",
+    "proctord.contest_actor", "proctord.contest_timer_actor",
+    "proctord.contests_actor"};
+  static_assert(caf::detail::tl_size<message_types>::value == 48,
                 "one name per type");
   return names;
 }

@@ -3,6 +3,7 @@
 // system under a stable name so that it can cross a node through the CAF
 // middleman. A unit test round-trips each through CAF's binary serializer.
 
+#include "actors/contest/interfaces.hpp"
 #include "actors/interfaces.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -30,7 +31,15 @@ using message_types = caf::detail::type_list<
   persistence::replay_query, persistence::replay_page, storage,
   // actor handles
   connection_actor, room_actor, store_actor, store_reader_actor,
-  directory_actor, relay_actor>;
+  directory_actor, relay_actor,
+  // contests (seed 001)
+  protocol::contest::cmd::join_contest, protocol::contest::cmd::submit_answer,
+  protocol::contest::cmd::resync, contest_caller, board_query,
+  contest_envelope, protocol::contest::event, protocol::contest::contest_def,
+  protocol::contest::contest_info, protocol::contest::leaderboard_page,
+  std::vector<persistence::contest_record>, persistence::contest_snapshot,
+  contest_connection_actor, contest_actor, contest_timer_actor,
+  contests_actor>;
 
 /// Registers every type of message_types with `cfg`.
 void add_message_types(caf::actor_system_config& cfg);

@@ -5,6 +5,10 @@
 #include "fixture.hpp"
 
 #include "actors/core/message_types.hpp"
+#include "actors/contest/contest.hpp"
+#include "actors/contest/contest_connection.hpp"
+#include "actors/contest/contests.hpp"
+#include "actors/contest/timer.hpp"
 #include "actors/directory.hpp"
 
 #include <caf/binary_deserializer.hpp>
@@ -20,11 +24,16 @@ namespace {
 
 namespace evt = protocol::evt;
 namespace p = persistence;
+namespace pc = protocol::contest;
 
 struct samples : actor_fixture {
   connection_actor conn;
   room_actor room;
   directory_actor dir;
+  contests_actor contests_dir;
+  contest_actor contest;
+  contest_timer_actor timer;
+  contest_connection_actor contest_conn;
 
   samples() {
     auto host = connect("h1", "Hal");
@@ -33,6 +42,48 @@ struct samples : actor_fixture {
     dir = sys.spawn(directory, room_cfg, store_, std::vector<std::string>{},
                     std::vector<persistence::room_snapshot>{});
     remember(dir);
+    contests_dir = sys.spawn(contests, contest_config{}, store_,
+                             std::vector<p::contest_snapshot>{});
+    remember(contests_dir);
+    contest = sys.spawn(contest_new, contest_config{}, store_, "c-1",
+                        contest_def(), "admin-1", 5);
+    remember(contest);
+    timer = sys.spawn(contest_timer, contest,
+                      contest::wall_clock::starting_now(sys.clock()));
+    remember(timer);
+    contest_conn = sys.spawn(contest_connection, contests_dir, relay_, 9,
+                             "u1", "Pat", false);
+    remember(contest_conn);
+  }
+
+  pc::question_view question() {
+    return pc::question_view{"c-1", "q2", 2, "2 + 2?",
+                             std::vector<std::string>{"3", "4"}, 100, 30,
+                             1'700'000'030'000};
+  }
+
+  pc::contest_def contest_def() {
+    pc::contest_def d;
+    d.title = "Weekly #42";
+    d.questions.push_back(pc::question_def{"q1", "2 + 2?", std::nullopt, "4",
+                                           100, 30});
+    d.questions.push_back(pc::question_def{
+      "q2", "Pick", std::vector<std::string>{"a", "b"}, "b", 50, 20});
+    d.start_time = 1'700'000'000'000;
+    d.score_rule = pc::scoring::fixed;
+    d.freeze_before_end = 10;
+    return d;
+  }
+
+  p::contest_record contest_row() {
+    p::contest_record r;
+    r.contest_id = "c-1";
+    r.title = "Weekly #42";
+    r.scoring = "speed";
+    r.status = "PAUSED";
+    r.paused_at = 99;
+    r.paused_total_ms = 1500;
+    return r;
   }
 
   caller who() {
@@ -159,6 +210,74 @@ struct samples : actor_fixture {
   store_reader_actor make(store_reader_actor*) { return store_.reader; }
   directory_actor make(directory_actor*) { return dir; }
   relay_actor make(relay_actor*) { return relay_; }
+  pc::cmd::join_contest make(pc::cmd::join_contest*) { return {"c-1"}; }
+  pc::cmd::submit_answer make(pc::cmd::submit_answer*) {
+    return {"c-1", "q1", " Four ", "key-9"};
+  }
+  pc::cmd::resync make(pc::cmd::resync*) { return {"c-1"}; }
+  contest_caller make(contest_caller*) {
+    return contest_caller{"u1", "Pat", true, contest_conn, relay_, 9};
+  }
+  board_query make(board_query*) { return {20, 10, true}; }
+  contest_envelope make(contest_envelope*) {
+    pc::evt::leaderboard_update e;
+    e.contest_id = "c-1";
+    e.top = {pc::standing{1, "u1", "Pat", 180}, pc::standing{1, "u2", "Al", 180}};
+    e.total_participants = 2;
+    e.at = 1'700'000'000'123;
+    return contest_envelope{"c-1", {{9, 0}, {10, 0}}, e,
+                            {pc::you_view{1, 180}, pc::you_view{0, 0}}};
+  }
+  pc::event make(pc::event*) {
+    pc::evt::contest_state s;
+    s.contest_id = "c-1";
+    s.state = pc::status::active;
+    s.current_question = question();
+    s.remaining = 12;
+    s.answered = {"q1"};
+    s.top = {pc::standing{1, "u1", "Pat", 180}};
+    return s;
+  }
+  pc::contest_def make(pc::contest_def*) { return contest_def(); }
+  pc::contest_info make(pc::contest_info*) {
+    pc::contest_info i;
+    i.contest_id = "c-1";
+    i.title = "Weekly #42";
+    i.questions = {question()};
+    i.current_question = question();
+    i.frozen = true;
+    return i;
+  }
+  pc::leaderboard_page make(pc::leaderboard_page*) {
+    return pc::leaderboard_page{"c-1", true, 2, 0,
+                                {pc::standing{1, "u1", "Pat", 180}}};
+  }
+  std::vector<p::contest_record> make(std::vector<p::contest_record>*) {
+    return {contest_row()};
+  }
+  p::contest_snapshot make(p::contest_snapshot*) {
+    p::contest_snapshot s;
+    s.contest = contest_row();
+    p::contest_question_record q;
+    q.contest_id = "c-1";
+    q.question_id = "q1";
+    q.has_options = true;
+    q.options = {"a", ""};
+    q.answer = "a";
+    s.questions.push_back(q);
+    s.participants.push_back(p::contest_participant_record{"c-1", "u1", "Pat", 4});
+    s.answers.push_back(p::contest_answer_record{"c-1", "u1", "q1", "a", true,
+                                                 90, 2000, 90, "k", 7});
+    s.standings.push_back(
+      p::contest_standing_record{"c-1", "u1", "Pat", 1, 90, 2000});
+    return s;
+  }
+  contest_connection_actor make(contest_connection_actor*) {
+    return contest_conn;
+  }
+  contest_actor make(contest_actor*) { return contest; }
+  contest_timer_actor make(contest_timer_actor*) { return timer; }
+  contests_actor make(contests_actor*) { return contests_dir; }
 
   template <class T>
   void round_trip(const char* name) {

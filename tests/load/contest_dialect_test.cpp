@@ -191,6 +191,13 @@ TEST_CASE("a refused answer is no longer expected, and contest_end counts once")
   CHECK(io.sent.back()["data"]["questionId"] == "q2");
   CHECK(io.expected[tally::answer_ack] == 1);
 
+  // its broadcast follows the state: only the ticks after the join count
+  p->on_text(io, frame("question_broadcast",
+                       {{"contestId", "c-42"}, {"questionId", "q2"}, {"index", 2},
+                        {"options", {"A", "B"}}, {"timeLimit", 10},
+                        {"endsAt", "2025-11-30T10:20:04.000Z"}}));
+  CHECK(io.expected[tally::timer_tick] == 3);
+  CHECK_FALSE(p->act(io, action::submit)); // answered already
   p->on_text(io, frame("error", {{"code", "QUESTION_CLOSED"}, {"message", "m"}}));
   CHECK(io.expected[tally::answer_ack] == 0);
   CHECK(io.got[tally::answer_refused] == 1);

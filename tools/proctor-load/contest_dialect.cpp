@@ -14,6 +14,7 @@
 
 #include "contest_dialect.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <deque>
@@ -174,8 +175,12 @@ private:
     if (current.is_object()) {
       auto id = current.value("questionId", std::string{});
       auto remaining = field(data, "remaining");
-      if (!id.empty() && !answered_.count(id) && remaining.is_number())
-        schedule(io, current, remaining.get<double>());
+      if (!id.empty() && remaining.is_number_integer()) {
+        joined_during_ = id;
+        joined_remaining_ = remaining.get<std::int64_t>();
+        if (!answered_.count(id))
+          schedule(io, current, remaining.get<double>());
+      }
     }
   }
 
@@ -186,8 +191,13 @@ private:
       io.error("question_broadcast without timeLimit");
       return;
     }
-    // Tick k of a question is due at endsAt − k s, k = timeLimit … 1.
-    io.expect(tally::timer_tick, limit.get<std::int64_t>());
+    // Tick k of a question is due at endsAt − k s, k = timeLimit … 1. Of
+    // the question that was open when we joined, only those still to come
+    // (the current one may have gone out before the join).
+    auto ticks = limit.get<std::int64_t>();
+    if (data.value("questionId", std::string{}) == joined_during_)
+      ticks = std::max<std::int64_t>(0, joined_remaining_ - 1);
+    io.expect(tally::timer_tick, ticks);
     schedule(io, data, limit.get<double>());
   }
 
@@ -262,6 +272,8 @@ private:
   bool joined_once_ = false;
   bool ended_ = false;
   std::int64_t opened_at_ = 0;
+  std::string joined_during_; // the question open at the join, if any
+  std::int64_t joined_remaining_ = 0;
   std::deque<open_question> to_answer_;  // scheduled, in due order
   std::set<std::string> answered_;       // question ids
   std::deque<sent_answer> outstanding_;  // sent, not acknowledged

@@ -5,30 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "dialect.hpp"
+#include "recording_io.hpp"
 #include "report.hpp"
 
 using namespace proctord::load;
 using json = nlohmann::json;
+using proctord::load::testing::recording_io;
 
 namespace {
-
-/// Records what a dialect session does, in place of a socket.
-struct recording_io : session_io {
-  std::vector<json> sent;
-  std::vector<std::pair<latency_kind, std::int64_t>> latencies;
-  std::vector<std::string> errors;
-  std::map<tally, std::int64_t> expected, got;
-  int in_room_calls = 0;
-  std::int64_t clock = 1'000'000'000;
-
-  void send(std::string frame) override { sent.push_back(json::parse(frame)); }
-  std::int64_t now_ns() const override { return clock; }
-  void record(latency_kind k, std::int64_t ns) override { latencies.emplace_back(k, ns); }
-  void error(std::string_view kind) override { errors.emplace_back(kind); }
-  void in_room() override { ++in_room_calls; }
-  void expect(tally t, std::int64_t n) override { expected[t] += n; }
-  void delivered(tally t) override { ++got[t]; }
-};
 
 scenario plan() {
   auto s = parse_scenario(R"({"url": "ws://127.0.0.1:1/ws", "rooms": 1,

@@ -154,9 +154,55 @@ TEST_CASE("a scenario file that cannot be read names its path") {
 }
 
 TEST_CASE("every example scenario in tools/scenarios parses") {
-  for (auto name : {"smoke", "idle", "storm", "fanout", "mix", "slow-readers", "reconnect-storm"}) {
+  for (auto name : {"smoke", "idle", "storm", "fanout", "mix", "slow-readers",
+                    "reconnect-storm", "contest"}) {
     INFO(name);
     auto path = std::string(PROCTORD_SOURCE_DIR) + "/tools/scenarios/" + name + ".json";
     CHECK_NOTHROW(load_scenario(path));
   }
+}
+
+TEST_CASE("the contest object: defaults, every field, overrides and errors") {
+  auto d = parse_scenario(minimal);
+  CHECK(d.contest.id.empty());
+  CHECK(d.contest.start);
+  CHECK(d.contest.questions == 3);
+  CHECK(d.contest.time_limit_seconds == 10);
+  CHECK(d.contest.think_min == 0.1);
+  CHECK(d.contest.think_max == 0.8);
+  CHECK_FALSE(d.contest.record_ticks);
+
+  auto s = parse_scenario(R"({"url": "ws://127.0.0.1:5050/ws/contest", "rooms": 1,
+    "hostsPerRoom": 0, "participantsPerRoom": 500, "dialect": "contest",
+    "contest": {"id": "c1", "start": false, "questions": 2, "timeLimitSeconds": 12,
+                "points": 50, "scoring": "fixed",
+                "think": {"minFraction": 0.2, "maxFraction": 0.5},
+                "correctFraction": 1, "recordTicks": true}})");
+  CHECK(s.contest.id == "c1");
+  CHECK_FALSE(s.contest.start);
+  CHECK(s.contest.questions == 2);
+  CHECK(s.contest.time_limit_seconds == 12);
+  CHECK(s.contest.points == 50);
+  CHECK(s.contest.scoring == "fixed");
+  CHECK(s.contest.think_min == 0.2);
+  CHECK(s.contest.think_max == 0.5);
+  CHECK(s.contest.correct_fraction == 1);
+  CHECK(s.contest.record_ticks);
+
+  auto o = parse_scenario(minimal, {"contest.id=abc", "contest.start=false",
+                                    "contest.recordTicks=true"});
+  CHECK(o.contest.id == "abc");
+  CHECK_FALSE(o.contest.start);
+  CHECK(o.contest.record_ticks);
+  // an id that looks like a number stays a string only when quoted
+  CHECK_THAT(error_of(minimal, {"contest.id=123"}), Catch::Contains("contest.id: must be a string"));
+  CHECK(parse_scenario(minimal, {"contest.id=\"123\""}).contest.id == "123");
+
+  CHECK_THAT(error_of(minimal, {"contest.timeLimitSeconds=0"}),
+             Catch::Contains("contest.timeLimitSeconds: must be between 1 and 3600"));
+  CHECK_THAT(error_of(minimal, {"contest.scoring=fast"}), Catch::Contains("contest.scoring"));
+  CHECK_THAT(error_of(minimal, {"contest.think.maxFraction=0.05"}),
+             Catch::Contains("contest.think.maxFraction: is smaller than minFraction"));
+  CHECK_THAT(error_of(minimal, {"contest.questionz=3"}),
+             Catch::Contains("contest.questionz: unknown key"));
 }

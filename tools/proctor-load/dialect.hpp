@@ -2,7 +2,7 @@
 // A dialect is what a load connection says and how it reads what comes
 // back. The driver (driver.cpp) owns sockets, timers, pacing and figures; a
 // dialect session owns the conversation of one connection. Each dialect the
-// server speaks (native today; contests and Socket.IO later) is one more
+// server speaks (native and contest today; Socket.IO later) is one more
 // implementation of these two classes, registered in make_dialect(). This
 // header knows neither Asio nor Beast.
 
@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "scenario.hpp"
 
@@ -21,8 +23,9 @@ enum class role { host, participant };
 
 enum class action { heartbeat, announce, code_change, violation, submit };
 
-/// What the figures are kept by.
-enum class latency_kind { delivery, ack, handshake, join, reconnect };
+/// What the figures are kept by. `tick`: a contest timer_update's receipt
+/// (realtime) against its due time.
+enum class latency_kind { delivery, ack, handshake, join, reconnect, tick };
 
 /// Deliveries a client can count on, for the loss figures: what was sent
 /// (expected) against what arrived (delivered).
@@ -32,9 +35,18 @@ enum class tally {
   submission_ack,     // SUBMIT_CODE → SUBMISSION_RECEIVED
   submission_to_host, // SUBMIT_CODE → USER_SUBMITTED
   violation,          // FULLSCREEN_EXIT / TAB_BLUR → VIOLATION_DETECTED
+  // The contest dialect:
+  answer_ack,     // submit_answer → submission_result
+  answer_refused, // submit_answer → error (counted, no loss figure)
+  question,       // question_broadcast, totalQuestions per participant
+  timer_tick,     // timer_update, timeLimit per question seen
+  leaderboard,    // leaderboard_update (batched: no loss figure)
+  contest_end,    // contest_end, one per participant
 };
-constexpr std::size_t tally_count = 5;
+constexpr std::size_t tally_count = 11;
 std::string_view name_of(tally t) noexcept;
+/// False for what is counted but cannot be lost (coalesced, batched).
+bool has_loss_figure(tally t) noexcept;
 
 /// What a room's connections share (they may run on different threads).
 struct room_slot {
@@ -75,6 +87,16 @@ public:
   /// Expected deliveries, for the loss figures.
   virtual void expect(tally what, std::int64_t n) = 0;
   virtual void delivered(tally what) = 0;
+  /// Microseconds since the Unix epoch on the realtime clock, which the
+  /// server's timestamps and other processes share.
+  virtual std::int64_t wall_us() const = 0;
+  /// Does `a` once, `delay_ns` from now (while the run is active), e.g.
+  /// an answer after a think time.
+  virtual void after(std::int64_t delay_ns, action a) = 0;
+  /// A contest timer tick arrived at `at_us`; it was due at `due_us`.
+  virtual void timer_tick(std::string_view question_id, std::int32_t remaining,
+                          std::int64_t due_us, std::int64_t at_us)
+    = 0;
 };
 
 struct client_spec {
@@ -96,6 +118,33 @@ public:
   virtual bool act(session_io& io, action a) = 0;
 };
 
+/// An answer of the server's HTTP API; status 0 (and `error`) when the
+/// request did not get one.
+struct http_reply {
+  int status = 0;
+  std::string body;
+  std::string error;
+};
+
+/// The server's HTTP API as a dialect's run steps see it
+/// (http_client.cpp; the tests fake it).
+class http_api {
+public:
+  virtual ~http_api() = default;
+  /// `body` is JSON (empty: none); `bearer` a token (empty: none).
+  virtual http_reply call(std::string_view method, const std::string& target,
+                          const std::string& bearer, const std::string& body)
+    = 0;
+};
+
+/// What a dialect's run steps may use. Main thread only.
+struct run_context {
+  const scenario& plan;
+  http_api& http;
+  std::vector<room_slot>& rooms;
+  std::string admin_token; // HS256, role "admin"
+};
+
 class dialect {
 public:
   virtual ~dialect() = default;
@@ -107,6 +156,22 @@ public:
     = 0;
   virtual std::unique_ptr<dialect_session> make_session(client_spec spec) const
     = 0;
+
+  // Run steps, on the main thread. The native dialect needs none.
+
+  /// Before the first connection, e.g. create a contest and publish its id
+  /// to the room slots (which releases the participants in the ramp).
+  /// Throws std::runtime_error to stop the run (nothing has started yet).
+  virtual void before_ramp(run_context&) {}
+  /// Every connection is in its room or has failed: `in` of `target`.
+  virtual void after_ramp(run_context&, std::uint64_t /*in*/,
+                          std::uint64_t /*target*/) {}
+  /// The measured window starts (latencies are recorded from now on).
+  /// Returns why it failed (the window then ends at once), empty if not.
+  virtual std::string window_starts(run_context&) { return {}; }
+  /// If set, the window ends (before durationSeconds) once every
+  /// connection that got into its room has delivered this tally once.
+  virtual std::optional<tally> ends_with() const { return std::nullopt; }
 };
 
 /// nullptr for an unknown dialect name.

@@ -16,6 +16,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "http_client.hpp"
 #include "identity.hpp"
 
 namespace proctord::load {
@@ -31,6 +32,12 @@ using clock_type = std::chrono::steady_clock;
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
            clock_type::now().time_since_epoch())
+    .count();
+}
+
+std::int64_t wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
     .count();
 }
 
@@ -62,6 +69,7 @@ struct worker_figures {
   std::atomic<std::uint64_t> settled{0}; // in room, or failed for good
   std::atomic<std::uint64_t> skipped{0};
   std::atomic<std::uint64_t> back{0}; // in room again after the storm
+  std::atomic<std::uint64_t> joined{0}; // were in their room at least once
   std::atomic<std::int64_t> last_handshake_ns{0}; // of first connections
   std::atomic<std::uint64_t> first_handshakes{0};
   std::array<std::atomic<std::int64_t>, tally_count> expected{};
@@ -72,6 +80,7 @@ struct worker_figures {
   histogram interval; // the headline kind, since the last progress line
   std::map<std::string, std::uint64_t> errors;
   std::int64_t last_back_ns = 0;
+  tick_table ticks;
 };
 
 struct worker {
@@ -142,6 +151,10 @@ public:
 
   void in_room() override {
     in_room_ = true;
+    if (!joined_) {
+      joined_ = true;
+      w_.figures.joined.fetch_add(1, std::memory_order_relaxed);
+    }
     if (!settled_) {
       settled_ = true;
       w_.figures.settled.fetch_add(1, std::memory_order_relaxed);
@@ -166,6 +179,24 @@ public:
   void delivered(tally what) override {
     w_.figures.delivered[static_cast<std::size_t>(what)].fetch_add(
       1, std::memory_order_relaxed);
+  }
+
+  std::int64_t wall_us() const override { return load::wall_us(); }
+
+  void after(std::int64_t delay_ns, action a) override {
+    due d{a, 0, now_ns() + std::max<std::int64_t>(0, delay_ns)};
+    if (firing_) {
+      later_.push_back(d); // fire() is walking dues_
+      return;
+    }
+    dues_.push_back(d);
+    arm();
+  }
+
+  void timer_tick(std::string_view question_id, std::int32_t remaining,
+                  std::int64_t due_us, std::int64_t at_us) override {
+    std::lock_guard<std::mutex> guard{w_.figures.mutex};
+    w_.figures.ticks.add(question_id, remaining, due_us, at_us);
   }
 
   // --- driven by the main thread (posted onto the io thread) ---
@@ -268,7 +299,7 @@ public:
 private:
   struct due {
     action what;
-    std::int64_t interval;
+    std::int64_t interval; // 0: once (after()), then dropped
     std::int64_t next;
   };
 
@@ -405,7 +436,13 @@ private:
       return;
     }
     auto now = now_ns();
+    firing_ = true;
     for (auto& d : dues_) {
+      if (d.interval == 0) {
+        if (d.next <= now && !(open_ && !paused_ && logic_->act(*this, d.what)))
+          w_.figures.skipped.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
       while (d.next <= now) {
         bool done = open_ && !paused_ && logic_->act(*this, d.what);
         if (!done)
@@ -420,6 +457,12 @@ private:
         }
       }
     }
+    firing_ = false;
+    dues_.erase(std::remove_if(dues_.begin(), dues_.end(),
+                               [&](const due& d) { return d.interval == 0 && d.next <= now; }),
+                dues_.end());
+    dues_.insert(dues_.end(), later_.begin(), later_.end());
+    later_.clear();
     arm();
   }
 
@@ -434,6 +477,9 @@ private:
   std::deque<std::string> outq_;
   asio::steady_timer timer_;
   std::vector<due> dues_;
+  std::vector<due> later_; // one-shots asked for while firing
+  bool firing_ = false;
+  bool joined_ = false;
   unsigned generation_ = 0;
   bool open_ = false;
   bool writing_ = false;
@@ -447,41 +493,13 @@ private:
   std::int64_t dropped_at_ = 0;
 };
 
-/// GET path over plain HTTP/1.0 (the server's /api/stats); empty on error.
-std::string http_get(const tcp::endpoint& at, const std::string& host,
-                     const std::string& path) {
-  try {
-    asio::io_context ioc;
-    tcp::socket sock(ioc);
-    sock.connect(at);
-    std::string req = "GET " + path + " HTTP/1.0\r\nHost: " + host
-                      + "\r\nConnection: close\r\n\r\n";
-    asio::write(sock, asio::buffer(req));
-    std::string response;
-    boost::system::error_code ec;
-    std::array<char, 4096> chunk;
-    for (;;) {
-      auto n = sock.read_some(asio::buffer(chunk), ec);
-      response.append(chunk.data(), n);
-      if (ec)
-        break;
-    }
-    auto body = response.find("\r\n\r\n");
-    if (response.rfind("HTTP/1.", 0) != 0 || body == std::string::npos
-        || response.find(" 200 ") == std::string::npos)
-      return {};
-    return response.substr(body + 4);
-  } catch (const std::exception&) {
-    return {};
-  }
-}
-
 class runner {
 public:
   runner(const options& o, const scenario& s) : opts_(o), plan_(s) {}
 
   report run() {
     prepare();
+    dialect_->before_ramp(*ctx_);
     report r;
     r.scenario = plan_.name;
     r.dialect = plan_.dialect;
@@ -497,6 +515,7 @@ public:
     auto t0 = clock_type::now();
     ramp();
     r.ramp_seconds = seconds_since(t0);
+    dialect_->after_ramp(*ctx_, joined(), clients_.size());
     if (opts_.server_pid) {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
       sample_server(r.server_connected);
@@ -511,7 +530,12 @@ public:
     sample_server(r.server_window_start);
     run_.measuring = true;
     auto w0 = clock_type::now();
-    window(w0);
+    if (auto why = dialect_->window_starts(*ctx_); why.empty()) {
+      window(w0);
+    } else {
+      std::lock_guard<std::mutex> guard{workers_.front()->figures.mutex};
+      ++workers_.front()->figures.errors[why];
+    }
     run_.measuring = false;
     r.measured_seconds = seconds_since(w0);
     sample_server(r.server_window_end);
@@ -541,7 +565,7 @@ private:
     auto d = make_dialect(plan_.dialect);
     if (!d)
       throw std::runtime_error("unknown dialect \"" + plan_.dialect
-                               + "\" (this build speaks: native)");
+                               + "\" (this build speaks: native, contest)");
     if (auto why = d->check(plan_); !why.empty())
       throw std::runtime_error(why);
     dialect_ = std::move(d);
@@ -573,6 +597,8 @@ private:
     // One target address is enough; several would split a room's clients.
     run_.targets.resize(1);
     run_.host_header = plan_.url.host + ":" + std::to_string(plan_.url.port);
+    http_ = make_http_api(run_.targets.front().address().to_string(),
+                          run_.targets.front().port(), run_.host_header);
 
     ensure_files(plan_.connections());
 
@@ -602,6 +628,11 @@ private:
     for (std::size_t r = 0; r < plan_.rooms; ++r)
       for (std::size_t p = 0; p < plan_.participants_per_room; ++p)
         make(r, role::participant, p);
+    client_identity admin{"i" + std::to_string(opts_.instance) + "-admin",
+                          "load admin", "admin"};
+    ctx_ = std::make_unique<run_context>(run_context{
+      plan_, *http_, rooms_,
+      mint_client_token(admin, opts_.secret, opts_.issuer, opts_.audience, ttl)});
   }
 
   static void ensure_files(std::size_t sockets) {
@@ -725,8 +756,13 @@ private:
                     std::chrono::duration<double>(s));
     };
     auto next_line = w0 + std::chrono::seconds(1);
+    auto done = dialect_->ends_with();
     while (clock_type::now() < end) {
+      if (done && delivered(*done) >= joined())
+        break; // e.g. every participant has had contest_end
       auto wake = std::min(end, next_line);
+      if (done)
+        wake = std::min(wake, clock_type::now() + std::chrono::milliseconds(50));
       if (!slow_done)
         wake = std::min(wake, at(plan_.slow_at_seconds));
       if (!storm_done)
@@ -785,11 +821,26 @@ private:
 
   bool acks_in() const {
     std::int64_t expected = 0, delivered = 0;
-    for (auto& w : workers_) {
-      expected += w->figures.expected[static_cast<std::size_t>(tally::submission_ack)].load();
-      delivered += w->figures.delivered[static_cast<std::size_t>(tally::submission_ack)].load();
-    }
+    for (auto& w : workers_)
+      for (auto t : {tally::submission_ack, tally::answer_ack}) {
+        expected += w->figures.expected[static_cast<std::size_t>(t)].load();
+        delivered += w->figures.delivered[static_cast<std::size_t>(t)].load();
+      }
     return delivered >= expected;
+  }
+
+  std::uint64_t delivered(tally t) const {
+    std::int64_t n = 0;
+    for (auto& w : workers_)
+      n += w->figures.delivered[static_cast<std::size_t>(t)].load();
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, n));
+  }
+
+  std::uint64_t joined() const {
+    std::uint64_t n = 0;
+    for (auto& w : workers_)
+      n += w->figures.joined.load();
+    return n;
   }
 
   void wait_closed() {
@@ -828,12 +879,18 @@ private:
       }
       std::lock_guard<std::mutex> guard{f.mutex};
       r.latency.merge(f.latency);
+      r.ticks.merge(f.ticks);
       for (auto& [k, n] : f.errors)
         r.errors[k] += n;
       last_back = std::max(last_back, f.last_back_ns);
     }
-    // Code updates are coalesced by the server: no loss figure for them.
-    r.expected.erase("codeUpdate");
+    // Code updates are coalesced by the server, leaderboard updates
+    // batched: no loss figure for them (nor for refusals).
+    for (std::size_t t = 0; t < tally_count; ++t)
+      if (!has_loss_figure(static_cast<tally>(t)))
+        r.expected.erase(std::string(name_of(static_cast<tally>(t))));
+    r.joined = joined();
+    r.tick_rows = plan_.contest.record_ticks;
     r.reconnect_clients = storm_clients_;
     r.reconnect_back = c.back;
     if (storm_clients_ && c.back >= storm_clients_)
@@ -850,8 +907,8 @@ private:
   }
 
   std::optional<server_counters> server_stats() {
-    auto body = http_get(run_.targets.front(), run_.host_header, "/api/stats");
-    return parse_server_stats(body);
+    auto reply = http_->call("GET", "/api/stats", "", "");
+    return parse_server_stats(reply.status == 200 ? reply.body : std::string{});
   }
 
   void progress(const char* label) {
@@ -896,6 +953,8 @@ private:
   const options& opts_;
   scenario plan_;
   std::unique_ptr<dialect> dialect_;
+  std::unique_ptr<http_api> http_;
+  std::unique_ptr<run_context> ctx_;
   shared_run run_;
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<room_slot> rooms_;

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "contest_dialect.hpp"
 #include "dialect.hpp"
 
 namespace proctord::load {
@@ -298,6 +299,8 @@ public:
 std::unique_ptr<dialect> make_dialect(std::string_view name) {
   if (name == "native")
     return std::make_unique<native_dialect>();
+  if (name == "contest")
+    return make_contest_dialect();
   return nullptr;
 }
 
@@ -308,8 +311,19 @@ std::string_view name_of(tally t) noexcept {
     case tally::submission_ack: return "submissionAck";
     case tally::submission_to_host: return "submissionToHost";
     case tally::violation: return "violation";
+    case tally::answer_ack: return "answerAck";
+    case tally::answer_refused: return "answerRefused";
+    case tally::question: return "question";
+    case tally::timer_tick: return "timerTick";
+    case tally::leaderboard: return "leaderboard";
+    case tally::contest_end: return "contestEnd";
   }
   return "?";
+}
+
+bool has_loss_figure(tally t) noexcept {
+  return t != tally::code_update && t != tally::answer_refused
+         && t != tally::leaderboard;
 }
 
 std::string stamped_text(std::int64_t now_ns, std::size_t bytes) {

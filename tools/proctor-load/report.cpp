@@ -14,9 +14,13 @@ namespace {
 
 using json = nlohmann::json;
 
+// The kinds the JSON always has; `tick` only when it has samples.
 constexpr latency_kind all_kinds[] = {latency_kind::delivery, latency_kind::ack,
                                       latency_kind::handshake, latency_kind::join,
                                       latency_kind::reconnect};
+constexpr latency_kind every_kind[] = {latency_kind::delivery, latency_kind::ack,
+                                       latency_kind::handshake, latency_kind::join,
+                                       latency_kind::reconnect, latency_kind::tick};
 
 double ms(std::uint64_t ns) {
   return static_cast<double>(ns) / 1e6;
@@ -64,6 +68,92 @@ std::string latency_line(std::string_view name, const histogram& h) {
   return os.str();
 }
 
+std::int64_t count_of(const std::map<std::string, std::int64_t>& m,
+                      std::string_view name) {
+  auto it = m.find(std::string(name));
+  return it == m.end() ? 0 : it->second;
+}
+
+double per(std::int64_t n, std::uint64_t d) {
+  return d ? static_cast<double>(n) / static_cast<double>(d) : 0.0;
+}
+
+json figures_json(const spread_figures& f) {
+  return {{"median", static_cast<double>(f.median) / 1e3},
+          {"p99", static_cast<double>(f.p99) / 1e3},
+          {"max", static_cast<double>(f.max) / 1e3}};
+}
+
+/// The contest figures; loss and latencies are in their usual places.
+json contest_json(const report& r) {
+  auto s = summarize(r.ticks, r.joined);
+  auto acked = count_of(r.delivered, "answerAck");
+  auto refused = count_of(r.delivered, "answerRefused");
+  json refusals = json::object();
+  for (auto& [what, n] : r.errors)
+    if (what.rfind("refused:", 0) == 0)
+      refusals[what.substr(8)] = n;
+  json j = {
+    {"joined", r.joined},
+    {"answers",
+     {{"sent", count_of(r.expected, "answerAck") + refused},
+      {"acked", acked},
+      {"refused", refused},
+      {"refusedByCode", refusals}}},
+    {"leaderboardUpdatesPerParticipant", per(count_of(r.delivered, "leaderboard"), r.joined)},
+    {"timerUpdates",
+     {{"expected", count_of(r.expected, "timerTick")},
+      {"received", count_of(r.delivered, "timerTick")},
+      {"expectedPerParticipant", per(count_of(r.expected, "timerTick"), r.joined)},
+      {"receivedPerParticipant", per(count_of(r.delivered, "timerTick"), r.joined)}}},
+    {"contestEnd", {{"expected", count_of(r.expected, "contestEnd")},
+                    {"received", count_of(r.delivered, "contestEnd")}}},
+    {"timerSpread",
+     {{"ticks", s.ticks},
+      {"receipts", s.receipts},
+      {"incompleteTicks", s.incomplete},
+      {"spreadMs", figures_json(s.spread)},
+      {"firstLatenessMs", figures_json(s.first_late)},
+      {"lastLatenessMs", figures_json(s.last_late)}}},
+  };
+  if (r.tick_rows) {
+    json rows = json::array();
+    for (auto& [k, t] : r.ticks.rows())
+      rows.push_back({{"questionId", k.first}, {"remaining", k.second},
+                      {"dueUs", t.due_us}, {"firstUs", t.first_us},
+                      {"lastUs", t.last_us}, {"receipts", t.count}});
+    j["ticks"] = std::move(rows);
+  }
+  return j;
+}
+
+std::string ms_figures(const spread_figures& f) {
+  return "median " + fixed(static_cast<double>(f.median) / 1e3, 2) + "  p99 "
+         + fixed(static_cast<double>(f.p99) / 1e3, 2) + "  max "
+         + fixed(static_cast<double>(f.max) / 1e3, 2) + " ms";
+}
+
+std::string contest_text(const report& r) {
+  auto s = summarize(r.ticks, r.joined);
+  auto refused = count_of(r.delivered, "answerRefused");
+  std::ostringstream os;
+  os << "contest      joined " << r.joined << "  answers sent "
+     << count_of(r.expected, "answerAck") + refused << "  acked "
+     << count_of(r.delivered, "answerAck") << "  refused " << refused
+     << "  contest_end " << count_of(r.delivered, "contestEnd") << "/"
+     << count_of(r.expected, "contestEnd") << "\n";
+  os << "             per participant: timer_update "
+     << fixed(per(count_of(r.delivered, "timerTick"), r.joined), 2) << " of "
+     << fixed(per(count_of(r.expected, "timerTick"), r.joined), 2)
+     << " expected, leaderboard_update "
+     << fixed(per(count_of(r.delivered, "leaderboard"), r.joined), 2) << "\n";
+  os << "timer spread " << s.ticks << " ticks (" << s.incomplete
+     << " not to everyone): " << ms_figures(s.spread) << "\n";
+  os << "tick late    first receipt " << ms_figures(s.first_late) << "\n"
+     << "             last receipt  " << ms_figures(s.last_late) << "\n";
+  return os.str();
+}
+
 } // namespace
 
 histogram& latency_set::of(latency_kind k) noexcept {
@@ -73,6 +163,7 @@ histogram& latency_set::of(latency_kind k) noexcept {
     case latency_kind::handshake: return handshake;
     case latency_kind::join: return join;
     case latency_kind::reconnect: return reconnect;
+    case latency_kind::tick: return tick;
   }
   return delivery;
 }
@@ -82,7 +173,7 @@ const histogram& latency_set::of(latency_kind k) const noexcept {
 }
 
 void latency_set::merge(const latency_set& other) noexcept {
-  for (auto k : all_kinds)
+  for (auto k : every_kind)
     of(k).merge(other.of(k));
 }
 
@@ -93,6 +184,7 @@ std::string_view name_of(latency_kind k) noexcept {
     case latency_kind::handshake: return "handshake";
     case latency_kind::join: return "join";
     case latency_kind::reconnect: return "reconnect";
+    case latency_kind::tick: return "tick";
   }
   return "?";
 }
@@ -199,6 +291,8 @@ json to_json(const report& r) {
   json lat = json::object();
   for (auto k : all_kinds)
     lat[std::string(name_of(k))] = latency_json(r.latency.of(k));
+  if (r.latency.tick.count())
+    lat["tick"] = latency_json(r.latency.tick);
   json loss = json::object();
   for (auto& [what, n] : r.expected) {
     auto it = r.delivered.find(what);
@@ -240,6 +334,8 @@ json to_json(const report& r) {
                       {"back", r.reconnect_back},
                       {"allBackMs", r.all_back_ms ? json(*r.all_back_ms) : json(nullptr)}};
   }
+  if (r.dialect == "contest")
+    j["contest"] = contest_json(r);
   json server = json::object();
   if (r.server_pid) {
     server["pid"] = *r.server_pid;
@@ -298,9 +394,11 @@ std::string render_text(const report& r) {
     os << " " << what << "=" << n;
   os << "\n";
   os << "latency (" << name_of(r.lead) << " leads)\n";
-  for (auto k : all_kinds)
+  for (auto k : every_kind)
     if (r.latency.of(k).count())
       os << latency_line(name_of(k), r.latency.of(k));
+  if (r.dialect == "contest")
+    os << contest_text(r);
   if (r.reconnect_clients) {
     os << "reconnect    " << r.reconnect_back << "/" << r.reconnect_clients
        << " back";

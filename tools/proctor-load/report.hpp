@@ -13,11 +13,12 @@
 
 #include "dialect.hpp"
 #include "histogram.hpp"
+#include "ticks.hpp"
 
 namespace proctord::load {
 
 struct latency_set {
-  histogram delivery, ack, handshake, join, reconnect;
+  histogram delivery, ack, handshake, join, reconnect, tick;
   histogram& of(latency_kind k) noexcept;
   const histogram& of(latency_kind k) const noexcept;
   void merge(const latency_set& other) noexcept;
@@ -69,6 +70,11 @@ struct report {
   std::map<std::string, std::int64_t> expected;
   std::map<std::string, std::int64_t> delivered;
   latency_set latency; // over the measured window (handshake/join: all)
+
+  // The contest dialect.
+  std::uint64_t joined = 0; // connections that got into their room
+  tick_table ticks;         // timer_update receipts
+  bool tick_rows = false;   // write every tick's receipts to the JSON
 
   // The reconnect storm, when the scenario has one.
   std::uint64_t reconnect_clients = 0;

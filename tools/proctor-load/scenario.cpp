@@ -276,6 +276,30 @@ scenario parse_scenario(std::string_view json_text,
     mr.boolean("serverStats", s.server_stats);
     mr.no_unknown_keys();
   }
+  if (auto c = r.get("contest")) {
+    object_reader cr(*c, "contest");
+    auto& cp = s.contest;
+    cr.string("id", cp.id);
+    cr.boolean("start", cp.start);
+    cr.number("questions", cp.questions, 1, 500);
+    cr.number("timeLimitSeconds", cp.time_limit_seconds, 1, 3600);
+    cr.number("points", cp.points, 0, 1000000);
+    cr.string("scoring", cp.scoring);
+    if (cp.scoring != "speed" && cp.scoring != "fixed")
+      fail("contest.scoring", "must be \"speed\" or \"fixed\", got \""
+                                + cp.scoring + "\"");
+    if (auto t = cr.get("think")) {
+      object_reader tr(*t, "contest.think");
+      tr.number("minFraction", cp.think_min, 0, 1);
+      tr.number("maxFraction", cp.think_max, 0, 1);
+      tr.no_unknown_keys();
+      if (cp.think_max < cp.think_min)
+        fail("contest.think.maxFraction", "is smaller than minFraction");
+    }
+    cr.number("correctFraction", cp.correct_fraction, 0, 1);
+    cr.boolean("recordTicks", cp.record_ticks);
+    cr.no_unknown_keys();
+  }
   r.no_unknown_keys();
 
   if (s.connections() == 0)

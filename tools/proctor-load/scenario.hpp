@@ -36,6 +36,27 @@ struct endpoint {
   std::string path; // starts with '/'
 };
 
+/// The contest dialect's contest (the `contest` object).
+struct contest_plan {
+  /// An existing contest to join; empty: proctor-load creates one (POST
+  /// /api/contests with an admin token).
+  std::string id;
+  bool start = true; // POST /api/contests/:id/start once everyone is in
+  // The contest proctor-load creates: `questions` questions q1, q2, ...,
+  // each with options A, B, C, D of which A is right.
+  std::size_t questions = 3;
+  std::size_t time_limit_seconds = 10;
+  std::size_t points = 100;
+  std::string scoring = "speed";
+  /// Each participant answers each question after a think time drawn
+  /// uniformly from [think_min, think_max] × the question's time limit.
+  double think_min = 0.1;
+  double think_max = 0.8;
+  double correct_fraction = 0.5; // of answers that are A
+  /// Writes every tick's first and last receipt to the JSON report.
+  bool record_ticks = false;
+};
+
 /// Which latency the progress line and the summary lead with.
 enum class headline { delivery, ack, handshake };
 
@@ -68,6 +89,7 @@ struct scenario {
   double reconnect_at_seconds = 0;
   headline measure = headline::delivery;
   bool server_stats = true; // read /api/stats before and after
+  contest_plan contest;      // the contest dialect only
 
   std::size_t connections() const noexcept {
     return rooms * (hosts_per_room + participants_per_room);

@@ -159,6 +159,11 @@ void json_writer::field(std::string_view k, bool value) {
   out_.append(value ? "true" : "false");
 }
 
+void json_writer::raw_field(std::string_view k, std::string_view json) {
+  key(k);
+  out_.append(json);
+}
+
 void json_writer::null_field(std::string_view k) {
   key(k);
   out_.append("null");

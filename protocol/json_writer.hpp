@@ -47,6 +47,14 @@ public:
       field(key, value);
   }
 
+  /// Writes `json` (already valid JSON text) as the value of `key`.
+  void raw_field(std::string_view key, std::string_view json);
+
+  /// Bytes written so far: lets an encoder remember where a value starts.
+  std::size_t size() const noexcept {
+    return out_.size();
+  }
+
   std::string take() && {
     return std::move(out_);
   }

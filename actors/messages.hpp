@@ -192,7 +192,8 @@ typename Inspector::result_type inspect(Inspector& f, kick_record& x) {
            x.kicked_at);
 }
 
-// event_record, replay_query and replay_page: actors/store_messages.hpp.
+// event_record, replay_query, replay_page and the contest rows:
+// actors/store_messages.hpp.
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
@@ -203,7 +204,9 @@ typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, write_set& x) {
   return f(caf::meta::type_name("write_set"), x.rooms, x.members,
-           x.violations, x.submissions, x.join_attempts, x.kicks, x.events);
+           x.violations, x.submissions, x.join_attempts, x.kicks, x.events,
+           x.contests, x.contest_questions, x.contest_participants,
+           x.contest_answers, x.contest_standings);
 }
 
 /// Everything a room needs to come back after a restart.

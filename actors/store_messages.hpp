@@ -1,7 +1,8 @@
 #pragma once
 // inspect() overloads for the store's replay types (persistence/records.hpp),
-// so that they travel in CAF messages between a room and the store reader.
-// Included by actors/messages.hpp.
+// so that they travel in CAF messages between a room and the store reader,
+// and for the contest rows (persistence/contest_records.hpp) that a contest
+// writes and loads through the store. Included by actors/messages.hpp.
 
 #include "persistence/records.hpp"
 
@@ -25,6 +26,52 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay_page& x) {
   return f(caf::meta::type_name("replay_page"), x.events, x.complete,
            x.last_seq_in_log);
+}
+
+// -- contests -----------------------------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, contest_record& x) {
+  return f(caf::meta::type_name("contest_record"), x.contest_id, x.title,
+           x.scoring, x.freeze_before_end, x.status, x.created_by,
+           x.created_at, x.start_at, x.started_at, x.paused_at,
+           x.paused_total_ms, x.ended_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, contest_question_record& x) {
+  return f(caf::meta::type_name("contest_question_record"), x.contest_id,
+           x.question_id, x.position, x.text, x.has_options, x.options,
+           x.answer, x.points, x.time_limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, contest_participant_record& x) {
+  return f(caf::meta::type_name("contest_participant_record"), x.contest_id,
+           x.user_id, x.username, x.joined_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, contest_answer_record& x) {
+  return f(caf::meta::type_name("contest_answer_record"), x.contest_id,
+           x.user_id, x.question_id, x.answer, x.correct, x.points,
+           x.elapsed_ms, x.total_score, x.idempotency_key, x.submitted_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, contest_standing_record& x) {
+  return f(caf::meta::type_name("contest_standing_record"), x.contest_id,
+           x.user_id, x.username, x.rank, x.score, x.time_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, contest_snapshot& x) {
+  return f(caf::meta::type_name("contest_snapshot"), x.contest, x.questions,
+           x.participants, x.answers, x.standings);
 }
 
 } // namespace proctord::persistence

@@ -117,7 +117,8 @@ public:
                              " FROM violations WHERE roomId = ?1"
                              " AND idempotencyKey IS NOT NULL"
                              " ORDER BY userId, idempotencyKey"),
-      replay_(db_.get(), replay_statements::snapshot::caller) {}
+      replay_(db_.get(), replay_statements::snapshot::caller),
+      contests_(db_.get()) {}
 
   ~sqlite_backend() override { rollback(); }
 
@@ -154,6 +155,7 @@ public:
       }
       for (const auto& k : ws.kicks) write(k);
       for (const auto& e : ws.events) write(e);
+      contests_.write(ws);
       stmt_use(release_).run();
     } catch (const std::exception& e) {
       if (undo_write_set()) throw;
@@ -260,6 +262,14 @@ public:
     read_keys(select_submission_keys_, room_id, "SUBMISSION", out);
     read_keys(select_violation_keys_, room_id, "VIOLATION", out);
     return out;
+  }
+
+  std::vector<contest_record> load_contests() override {
+    return contests_.load_contests();
+  }
+
+  contest_snapshot load_contest(const std::string& contest_id) override {
+    return contests_.load_contest(contest_id);
   }
 
 private:
@@ -401,6 +411,7 @@ private:
   statement select_events_, select_last_seq_;
   statement select_submission_keys_, select_violation_keys_;
   replay_statements replay_;
+  contest_statements contests_;
   /// Row ids of the current write set's submissions, in order.
   std::vector<std::int64_t> submission_ids_;
 };

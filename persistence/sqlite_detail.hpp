@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace proctord::persistence::sqlite_detail {
 
@@ -162,6 +163,35 @@ private:
   sqlite3* db_;
   snapshot mode_;
   statement begin_, end_, select_, last_seq_;
+};
+
+// -- contests (sqlite_contests.cpp) -------------------------------------------
+
+/// The contest tables' statements on the writer's connection.
+class contest_statements {
+public:
+  explicit contest_statements(sqlite3* db);
+
+  /// Writes the contest vectors of `ws` in the order contests, questions
+  /// (with their options), participants, answers, standings. Runs inside
+  /// the caller's savepoint; throws store_error at the first bad row.
+  void write(const write_set& ws);
+
+  std::vector<contest_record> load_contests();
+  contest_snapshot load_contest(const std::string& contest_id);
+
+private:
+  void write(const contest_record& c);
+  void write(const contest_question_record& q);
+  void write(const contest_participant_record& p);
+  void write(const contest_answer_record& a);
+  void write(const contest_standing_record& s);
+
+  statement upsert_contest_, insert_question_, insert_option_;
+  statement upsert_participant_, insert_answer_, upsert_standing_;
+  statement select_contests_, select_contest_, select_questions_;
+  statement select_options_, select_participants_, select_answers_;
+  statement select_standings_;
 };
 
 } // namespace proctord::persistence::sqlite_detail

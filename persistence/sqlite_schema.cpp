@@ -139,6 +139,92 @@ CREATE TABLE events (
   R"sql(
 ALTER TABLE events ADD COLUMN submissionId INTEGER REFERENCES submissions (id);
 )sql",
+
+  // 4: contests (seed 001). Nothing of versions 1-3 changes.
+  //
+  // contests is upserted at every lifecycle change. pausedTotalMs, like
+  // elapsedMs and timeMs below, is a duration, not a time: 0 is stored as 0.
+  // A question's options are rows of contest_question_options (position
+  // from 0); hasOptions tells a question without options (0) from one with
+  // an empty list (1, no rows). Questions and answers are inserts: a second
+  // answer for the same (contest, user, question) violates the UNIQUE
+  // constraint and fails its write set, the last defence against a double
+  // answer. A participant written again keeps its first joinedAt; standings
+  // are replaced. An answer's userId is no foreign key to
+  // contest_participants (as violations.userId is none to room_users): the
+  // contest actor decides who has joined. Every table's key leads with
+  // contestId, so each per-contest load reads one key range.
+  R"sql(
+CREATE TABLE contests (
+  contestId       TEXT PRIMARY KEY NOT NULL,
+  title           TEXT NOT NULL,
+  scoring         TEXT NOT NULL CHECK (scoring IN ('speed', 'fixed')),
+  freezeBeforeEnd INTEGER NOT NULL DEFAULT 0,
+  status          TEXT NOT NULL DEFAULT 'UPCOMING'
+                  CHECK (status IN ('UPCOMING', 'ACTIVE', 'PAUSED',
+                                    'COMPLETED')),
+  createdBy       TEXT NOT NULL,
+  createdAt       INTEGER,
+  startAt         INTEGER,
+  startedAt       INTEGER,
+  pausedAt        INTEGER,
+  pausedTotalMs   INTEGER NOT NULL DEFAULT 0,
+  endedAt         INTEGER
+);
+CREATE TABLE contest_questions (
+  contestId  TEXT NOT NULL REFERENCES contests (contestId),
+  questionId TEXT NOT NULL,
+  position   INTEGER NOT NULL CHECK (position >= 0),
+  text       TEXT NOT NULL,
+  hasOptions INTEGER NOT NULL CHECK (hasOptions IN (0, 1)),
+  answer     TEXT NOT NULL,
+  points     INTEGER NOT NULL,
+  timeLimit  INTEGER NOT NULL,
+  PRIMARY KEY (contestId, questionId),
+  UNIQUE (contestId, position)
+);
+CREATE TABLE contest_question_options (
+  contestId  TEXT NOT NULL,
+  questionId TEXT NOT NULL,
+  position   INTEGER NOT NULL CHECK (position >= 0),
+  text       TEXT NOT NULL,
+  PRIMARY KEY (contestId, questionId, position),
+  FOREIGN KEY (contestId, questionId)
+    REFERENCES contest_questions (contestId, questionId)
+) WITHOUT ROWID;
+CREATE TABLE contest_participants (
+  contestId TEXT NOT NULL REFERENCES contests (contestId),
+  userId    TEXT NOT NULL,
+  username  TEXT NOT NULL,
+  joinedAt  INTEGER,
+  PRIMARY KEY (contestId, userId)
+);
+CREATE TABLE contest_answers (
+  id             INTEGER PRIMARY KEY,
+  contestId      TEXT NOT NULL REFERENCES contests (contestId),
+  userId         TEXT NOT NULL,
+  questionId     TEXT NOT NULL,
+  answer         TEXT NOT NULL,
+  correct        INTEGER NOT NULL CHECK (correct IN (0, 1)),
+  points         INTEGER NOT NULL,
+  elapsedMs      INTEGER NOT NULL,
+  totalScore     INTEGER NOT NULL,
+  idempotencyKey TEXT,
+  submittedAt    INTEGER,
+  UNIQUE (contestId, userId, questionId),
+  FOREIGN KEY (contestId, questionId)
+    REFERENCES contest_questions (contestId, questionId)
+);
+CREATE TABLE contest_standings (
+  contestId TEXT NOT NULL REFERENCES contests (contestId),
+  userId    TEXT NOT NULL,
+  username  TEXT NOT NULL,
+  rank      INTEGER NOT NULL,
+  score     INTEGER NOT NULL,
+  timeMs    INTEGER NOT NULL,
+  PRIMARY KEY (contestId, userId)
+);
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 

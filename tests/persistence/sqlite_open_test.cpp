@@ -10,11 +10,11 @@
 using namespace proctord::persistence;
 using namespace proctord::persistence::test;
 
-TEST_CASE("open creates the schema at user_version 3") {
+TEST_CASE("open creates the schema at user_version 4") {
   temp_db file;
   auto db = open_sqlite(file.path());
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 3);
+  CHECK(c.integer("PRAGMA user_version") == 4);
   CHECK(columns_of(c, "rooms")
         == "roomId,hostId,hostName,roomname,maxGuests,question,duration,"
            "isPublic,status,createdAt,startedAt,endsAt,endedAt");
@@ -30,7 +30,23 @@ TEST_CASE("open creates the schema at user_version 3") {
   CHECK(columns_of(c, "kick_events") == "id,roomId,userId,reason,kickedAt");
   CHECK(columns_of(c, "events")
         == "roomId,seq,audience,userId,payload,createdAt,submissionId");
+  CHECK(columns_of(c, "contests")
+        == "contestId,title,scoring,freezeBeforeEnd,status,createdBy,"
+           "createdAt,startAt,startedAt,pausedAt,pausedTotalMs,endedAt");
+  CHECK(columns_of(c, "contest_questions")
+        == "contestId,questionId,position,text,hasOptions,answer,points,"
+           "timeLimit");
+  CHECK(columns_of(c, "contest_question_options")
+        == "contestId,questionId,position,text");
+  CHECK(columns_of(c, "contest_participants")
+        == "contestId,userId,username,joinedAt");
+  CHECK(columns_of(c, "contest_answers")
+        == "id,contestId,userId,questionId,answer,correct,points,elapsedMs,"
+           "totalScore,idempotencyKey,submittedAt");
+  CHECK(columns_of(c, "contest_standings")
+        == "contestId,userId,username,rank,score,timeMs");
   CHECK(db->load_rooms().empty());
+  CHECK(db->load_contests().empty());
 }
 
 TEST_CASE("the database is in WAL mode as seen by another connection") {
@@ -58,7 +74,7 @@ TEST_CASE("reopening an existing database is idempotent and keeps its data") {
     CHECK(db->load_members("r1").size() == 1);
   }
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 3);
+  CHECK(c.integer("PRAGMA user_version") == 4);
 }
 
 TEST_CASE("the sync mode sets PRAGMA synchronous on the store's connection") {

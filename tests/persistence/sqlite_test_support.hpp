@@ -133,6 +133,143 @@ inline void check_same(const member_record& a, const member_record& b) {
   CHECK(a.left_at == b.left_at);
 }
 
+// -- contests -----------------------------------------------------------------
+
+/// An UPCOMING contest created at `created_at`, starting 10 minutes later.
+inline contest_record make_contest(const std::string& id,
+                                   millis created_at = 1'706'543'210'000) {
+  contest_record c;
+  c.contest_id = id;
+  c.title = "Contest " + id;
+  c.scoring = "speed";
+  c.freeze_before_end = 60;
+  c.status = "UPCOMING";
+  c.created_by = "admin-1";
+  c.created_at = created_at;
+  c.start_at = created_at + 600'000;
+  return c;
+}
+
+/// A multiple-choice question (A, B, C; the answer is B).
+inline contest_question_record make_question(const std::string& contest,
+                                             const std::string& id,
+                                             std::int32_t position) {
+  contest_question_record q;
+  q.contest_id = contest;
+  q.question_id = id;
+  q.position = position;
+  q.text = "What is " + id + "?";
+  q.has_options = true;
+  q.options = {"A", "B", "C"};
+  q.answer = "B";
+  q.points = 100;
+  q.time_limit = 30;
+  return q;
+}
+
+inline contest_participant_record
+make_participant(const std::string& contest, const std::string& user,
+                 millis joined_at) {
+  return {contest, user, "name-" + user, joined_at};
+}
+
+/// A correct answer (B) with an idempotency key of its own.
+inline contest_answer_record make_answer(const std::string& contest,
+                                         const std::string& user,
+                                         const std::string& question,
+                                         millis submitted_at) {
+  contest_answer_record a;
+  a.contest_id = contest;
+  a.user_id = user;
+  a.question_id = question;
+  a.answer = "B";
+  a.correct = true;
+  a.points = 80;
+  a.elapsed_ms = 4'000;
+  a.total_score = 80;
+  a.idempotency_key = "key-" + user + "-" + question;
+  a.submitted_at = submitted_at;
+  return a;
+}
+
+inline void check_same(const contest_record& a, const contest_record& b) {
+  CHECK(a.contest_id == b.contest_id);
+  CHECK(a.title == b.title);
+  CHECK(a.scoring == b.scoring);
+  CHECK(a.freeze_before_end == b.freeze_before_end);
+  CHECK(a.status == b.status);
+  CHECK(a.created_by == b.created_by);
+  CHECK(a.created_at == b.created_at);
+  CHECK(a.start_at == b.start_at);
+  CHECK(a.started_at == b.started_at);
+  CHECK(a.paused_at == b.paused_at);
+  CHECK(a.paused_total_ms == b.paused_total_ms);
+  CHECK(a.ended_at == b.ended_at);
+}
+
+inline void check_same(const contest_question_record& a,
+                const contest_question_record& b) {
+  CHECK(a.contest_id == b.contest_id);
+  CHECK(a.question_id == b.question_id);
+  CHECK(a.position == b.position);
+  CHECK(a.text == b.text);
+  CHECK(a.has_options == b.has_options);
+  CHECK(a.options == b.options);
+  CHECK(a.answer == b.answer);
+  CHECK(a.points == b.points);
+  CHECK(a.time_limit == b.time_limit);
+}
+
+inline void check_same(const contest_participant_record& a,
+                const contest_participant_record& b) {
+  CHECK(a.contest_id == b.contest_id);
+  CHECK(a.user_id == b.user_id);
+  CHECK(a.username == b.username);
+  CHECK(a.joined_at == b.joined_at);
+}
+
+inline void check_same(const contest_answer_record& a,
+                const contest_answer_record& b) {
+  CHECK(a.contest_id == b.contest_id);
+  CHECK(a.user_id == b.user_id);
+  CHECK(a.question_id == b.question_id);
+  CHECK(a.answer == b.answer);
+  CHECK(a.correct == b.correct);
+  CHECK(a.points == b.points);
+  CHECK(a.elapsed_ms == b.elapsed_ms);
+  CHECK(a.total_score == b.total_score);
+  CHECK(a.idempotency_key == b.idempotency_key);
+  CHECK(a.submitted_at == b.submitted_at);
+}
+
+inline void check_same(const contest_standing_record& a,
+                const contest_standing_record& b) {
+  CHECK(a.contest_id == b.contest_id);
+  CHECK(a.user_id == b.user_id);
+  CHECK(a.username == b.username);
+  CHECK(a.rank == b.rank);
+  CHECK(a.score == b.score);
+  CHECK(a.time_ms == b.time_ms);
+}
+
+template <class Record>
+inline void check_same(const std::vector<Record>& a,
+                       const std::vector<Record>& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    INFO("row " << i);
+    check_same(a[i], b[i]);
+  }
+}
+
+inline void check_same(const contest_snapshot& a, const contest_snapshot& b) {
+  check_same(a.contest, b.contest);
+  check_same(a.questions, b.questions);
+  check_same(a.participants, b.participants);
+  check_same(a.answers, b.answers);
+  check_same(a.standings, b.standings);
+}
+
 inline std::string columns_of(other_connection& c, const std::string& table) {
   std::string out;
   for (const auto& name :

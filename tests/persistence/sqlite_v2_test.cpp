@@ -128,11 +128,12 @@ TEST_CASE("a version 1 database migrates to version 2 and keeps its rows") {
            " VALUES ('r', 'k', 'bye', 1500)");
   }
 
-  // On to the latest version (3 adds events.submissionId; the log is empty).
+  // On to the latest version (3 adds events.submissionId, the log being
+  // empty; 4 adds the contest tables).
   auto db = open_sqlite(file.path());
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 3);
-  CHECK(sqlite_detail::latest_schema_version() == 3);
+  CHECK(c.integer("PRAGMA user_version") == 4);
+  CHECK(sqlite_detail::latest_schema_version() == 4);
   CHECK(columns_of(c, "violations")
         == "id,roomId,userId,type,timestamp,violationCount,idempotencyKey");
   CHECK(columns_of(c, "submissions")

@@ -63,8 +63,6 @@ struct participant {
   /// Answers by question id, and the ids in the order answered.
   std::unordered_map<std::string, answer_outcome> answers;
   std::vector<std::string> answered;
-  /// Questions whose answer is being committed.
-  std::vector<std::string> pending;
   std::vector<watcher> conns;
 };
 

@@ -122,6 +122,14 @@ void contest_api::on_request(net::http_request req, net::responder res) {
     res.respond(std::move(r));
     return;
   }
+  bool known = parts.size() <= 1
+               || (parts.size() == 2
+                   && (parts[1] == "start" || parts[1] == "pause"
+                       || parts[1] == "resume" || parts[1] == "leaderboard"));
+  if (!known) {
+    res.respond(fail(404, "NOT_FOUND", "no such endpoint"));
+    return;
+  }
   // Which resource, and may this method reach it.
   enum class what { create, lifecycle, info, board } kind;
   if (parts.empty() && write)
@@ -134,16 +142,14 @@ void contest_api::on_request(net::http_request req, net::responder res) {
     kind = what::lifecycle;
   else if (parts.size() == 2 && !write && parts[1] == "leaderboard")
     kind = what::board;
-  else if (parts.size() <= 2) {
+  else {
+    // A known resource, the wrong method.
+    bool post_only = parts.empty()
+                     || (parts.size() == 2 && parts[1] != "leaderboard");
     auto r = fail(405, "METHOD_NOT_ALLOWED",
                   req.method + " is not allowed on " + req.path);
-    r.headers.set("Allow", parts.size() == 1 || parts.size() == 2 ? "GET" : "POST");
-    if (parts.size() == 2 && parts[1] != "leaderboard")
-      r.headers.set("Allow", "POST");
+    r.headers.set("Allow", post_only ? "POST" : "GET");
     res.respond(std::move(r));
-    return;
-  } else {
-    res.respond(fail(404, "NOT_FOUND", "no such endpoint"));
     return;
   }
   if (write && !admin) {

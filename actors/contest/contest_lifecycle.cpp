@@ -2,6 +2,7 @@
 
 #include "actors/contest/contest_support.hpp"
 
+#include <caf/sec.hpp>
 #include <spdlog/spdlog.h>
 
 #include <limits>
@@ -102,9 +103,15 @@ void persist_row(contest_self self) {
   commit_hooks hooks;
   hooks.apply = [self] { self->state.row_unsaved = false; };
   hooks.failed = [self](const caf::error& err) {
+    self->state.row_unsaved = true;
+    if (err == caf::sec::request_receiver_down) {
+      // The store is gone (shutdown): the next start reads the schedule.
+      spdlog::warn("contest {}: its row is not stored: the store is down",
+                   self->state.id);
+      return;
+    }
     spdlog::error("contest {}: its row is not stored ({}); retrying",
                   self->state.id, caf::to_string(err));
-    self->state.row_unsaved = true;
     self->delayed_send(self, std::chrono::seconds{1}, persist_atom::value);
   };
   st.log.commit(self, st.store.writer, std::move(s), std::move(hooks));

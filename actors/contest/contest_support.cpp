@@ -215,6 +215,8 @@ void send_snapshot(const contest_state& st, const contest_caller& c,
   send_to(c, st.id,
           pc::evt::timer_update{st.id, q.id, remaining_s(st, now),
                                 st.open_ends_at, now});
+  if (st.status == pc::status::paused)
+    send_to(c, st.id, pc::evt::contest_paused{st.id, remaining_s(st, now), now});
 }
 
 // -- rows ----------------------------------------------------------------------

@@ -66,7 +66,8 @@ void broadcast_personal(const contest_state& st, pc::event e,
 
 /// What a join or resync answers: contest_state, then the seed's own events
 /// for where the contest is (contest_start, the open question_broadcast and
-/// a timer_update; contest_end when it is over).
+/// a timer_update, and contest_paused while paused; contest_end when it is
+/// over).
 void send_snapshot(const contest_state& st, const contest_caller& c,
                    const contest::participant* p, std::int64_t now);
 

@@ -64,6 +64,7 @@ struct contest_user {
     return out;
   }
   void clear() const { in->clear(); }
+  inbox* operator->() const { return in.get(); }
 };
 
 inline pc::contest_def three_questions(pc::scoring rule = pc::scoring::speed,
@@ -203,7 +204,7 @@ public:
   }
 
   long long answers_stored(const std::string& user) {
-    return db->count("SELECT 1 FROM contest_answers WHERE user_id = '" + user
+    return db->count("SELECT 1 FROM contest_answers WHERE userId = '" + user
                      + "'");
   }
 

@@ -252,13 +252,23 @@ public:
   }
   net::upgrade_answer upgrade(const net::http_request& req,
                               std::shared_ptr<net::outbound> out) override {
-    if (req.query == "refuse")
-      return {nullptr, 403, "refused", "text/plain"};
+    net::upgrade_answer a;
+    if (req.query == "refuse") {
+      a.status = 403;
+      a.body = "refused";
+      a.content_type = "text/plain";
+      return a;
+    }
     ++app_->accepted;
     auto in = std::make_shared<echo_inbound>(app_, std::move(out));
     std::lock_guard<std::mutex> guard{app_->mtx};
     app_->inbounds.push_back(in);
-    return {in, 0, {}, {}};
+    a.handler = in;
+    if (req.query == "close4001") {
+      a.close_at_once = net::close_code{4001};
+      a.close_reason = "missing token";
+    }
+    return a;
   }
   void on_request(net::http_request, net::responder res) override {
     res.respond(text(200, "both"));

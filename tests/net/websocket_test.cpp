@@ -48,6 +48,26 @@ TEST_CASE("net: an endpoint may refuse an upgrade with a status and body",
   CHECK(c.closed_within(2s));
 }
 
+TEST_CASE("net: an endpoint may accept an upgrade and close at once with "
+          "its own code",
+          "[net]") {
+  test_server ts;
+  client c{ts.port()};
+  open_ws(c, "/ws?close4001");
+  auto f = read_frame(c);
+  REQUIRE(f.opcode == 0x8);
+  REQUIRE(f.payload.size() >= 2);
+  CHECK((static_cast<unsigned char>(f.payload[0]) << 8
+         | static_cast<unsigned char>(f.payload[1]))
+        == 4001);
+  CHECK(f.payload.substr(2) == "missing token");
+  c.send(ws_close(4001));
+  CHECK(c.closed_within(2s));
+  c.close();
+  // The inbound is told, as for any session.
+  CHECK(eventually([&] { return ts.app().closed.load() == 1; }));
+}
+
 TEST_CASE("net: a plain request on a WebSocket-only route gets 426", "[net]") {
   test_server ts;
   client c{ts.port()};

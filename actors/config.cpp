@@ -12,13 +12,27 @@ std::string room_config::validate() const {
   return {};
 }
 
-std::string gateway_config::validate() const {
+namespace {
+
+/// What every door needs: a secret, a rate limit, a JSON depth.
+std::string validate_door(const protocol::token_config& tokens, double rate,
+                          double burst, std::size_t max_depth) {
   if (tokens.secret.empty())
     return "a JWT secret is required";
-  if (!(rate_per_sec > 0) || !(rate_burst >= 1))
+  if (!(rate > 0) || !(burst >= 1))
     return "rate limit and burst must be positive";
-  if (limits.max_depth < 2)
+  if (max_depth < 2)
     return "max JSON depth must be at least 2";
+  return {};
+}
+
+} // namespace
+
+std::string gateway_config::validate() const {
+  if (auto problem = validate_door(tokens, rate_per_sec, rate_burst,
+                                   limits.max_depth);
+      !problem.empty())
+    return problem;
   if (limits.max_guests < 1)
     return "max room size must be at least 1";
   return {};
@@ -43,12 +57,10 @@ bool contest_door_config::allows(const std::string& role) const {
 }
 
 std::string contest_door_config::validate() const {
-  if (tokens.secret.empty())
-    return "a JWT secret is required";
-  if (!(rate_per_sec > 0) || !(rate_burst >= 1))
-    return "rate limit and burst must be positive";
-  if (limits.max_depth < 2)
-    return "max JSON depth must be at least 2";
+  if (auto problem = validate_door(tokens, rate_per_sec, rate_burst,
+                                   limits.max_depth);
+      !problem.empty())
+    return problem;
   if (ping_interval.count() < 1)
     return "contest-ping-interval must be at least 1 s";
   return {};

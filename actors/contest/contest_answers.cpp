@@ -85,6 +85,17 @@ void join_new(contest_self self, const contest_caller& c) {
   st.log.commit(self, st.store.writer, std::move(s), std::move(hooks));
 }
 
+/// The caller's participant, or nullptr after telling it NOT_JOINED.
+contest::participant* joined(contest_state& st, const contest_caller& c,
+                             std::int64_t now) {
+  auto i = st.people.find(c.user_id);
+  if (i != st.people.end())
+    return &i->second;
+  error_to(c, st.id, pc::error_code::not_joined,
+           "join the contest first (join_contest)", now);
+  return nullptr;
+}
+
 } // namespace
 
 void join(contest_self self, const contest_caller& c) {
@@ -113,14 +124,11 @@ void resync(contest_self self, const contest_caller& c) {
   self->state.log.when_free(about(c.user_id), [self, c] {
     auto& st = self->state;
     auto now = st.now();
-    auto i = st.people.find(c.user_id);
-    if (i == st.people.end()) {
-      error_to(c, st.id, pc::error_code::not_joined,
-               "join the contest first (join_contest)", now);
+    auto p = joined(st, c, now);
+    if (!p)
       return;
-    }
-    watch(self, i->second, c);
-    send_snapshot(st, c, &i->second, now);
+    watch(self, *p, c);
+    send_snapshot(st, c, p, now);
   });
 }
 
@@ -129,13 +137,10 @@ void submit(contest_self self, const contest_caller& c,
   self->state.log.when_free(about(c.user_id), [self, c, cmd] {
     auto& st = self->state;
     auto now = st.now();
-    auto i = st.people.find(c.user_id);
-    if (i == st.people.end()) {
-      error_to(c, st.id, pc::error_code::not_joined,
-               "join the contest first (join_contest)", now);
+    auto found = joined(st, c, now);
+    if (!found)
       return;
-    }
-    auto& p = i->second;
+    auto& p = *found;
     if (p.observer) {
       error_to(c, st.id, pc::error_code::forbidden,
                "observers do not answer", now);

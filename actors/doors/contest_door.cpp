@@ -2,7 +2,8 @@
 
 #include "actors/contest/contest_connection.hpp"
 #include "actors/contest/wall_clock.hpp"
-#include "actors/gateway.hpp" // handshake_token, token_bucket
+#include "actors/doors/door_support.hpp"
+#include "actors/gateway.hpp" // handshake_token
 #include "protocol/close_codes.hpp"
 #include "protocol/contest_codec.hpp"
 
@@ -17,14 +18,6 @@ namespace proctord {
 namespace {
 
 namespace pc = protocol::contest;
-
-/// Flooding this far past the limit closes the connection (1008).
-constexpr int max_dropped_in_a_row = 200;
-
-double steady_seconds() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
 
 /// A refused socket's inbound: nothing to do but wait for the close.
 class refused_door : public net::inbound {
@@ -49,22 +42,23 @@ public:
       conn_(std::move(conn)),
       out_(std::move(out)),
       limits_(cfg.limits),
-      bucket_(cfg.rate_per_sec, cfg.rate_burst) {
+      guard_(cfg.rate_per_sec, cfg.rate_burst) {
   }
 
   void on_text(std::string frame) override {
     auto now = contest::wall_clock::system_now_ms();
-    if (!bucket_.take(steady_seconds())) {
-      if (++dropped_ > max_dropped_in_a_row) {
+    switch (guard_.take()) {
+      case flood_guard::verdict::pass:
+        break;
+      case flood_guard::verdict::close:
         out_->close(net::close_code::policy_violation, "rate limit exceeded");
         return;
-      }
-      out_->send(pc::error_frame(pc::error_code::rate_limited,
-                                 "too many messages; this one was dropped",
-                                 now));
-      return;
+      case flood_guard::verdict::drop:
+        out_->send(pc::error_frame(pc::error_code::rate_limited,
+                                   "too many messages; this one was dropped",
+                                   now));
+        return;
     }
-    dropped_ = 0;
     auto result = pc::decode(frame, limits_);
     if (auto err = std::get_if<pc::decode_error>(&result)) {
       out_->send(pc::error_frame(err->code, err->message, now));
@@ -92,11 +86,7 @@ public:
   }
 
   void on_closed() override {
-    sockets_->remove(conn_id_);
-    if (draining_->load())
-      caf::anon_send_exit(conn_, caf::exit_reason::user_shutdown);
-    else
-      caf::anon_send(conn_, closed_atom::value);
+    end_session(*sockets_, conn_id_, draining_->load(), conn_);
   }
 
 private:
@@ -106,8 +96,7 @@ private:
   contest_connection_actor conn_;
   std::shared_ptr<net::outbound> out_;
   pc::decode_limits limits_;
-  token_bucket bucket_;
-  int dropped_ = 0;
+  flood_guard guard_;
 };
 
 net::upgrade_answer refuse(std::uint16_t code, std::string reason) {

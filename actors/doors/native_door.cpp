@@ -1,6 +1,6 @@
 #include "actors/doors/native_door.hpp"
 
-#include "actors/gateway.hpp"
+#include "actors/doors/door_support.hpp"
 #include "protocol/native_codec.hpp"
 
 #include <caf/send.hpp>
@@ -13,14 +13,6 @@ namespace proctord {
 namespace {
 
 using protocol::error_code;
-
-/// Flooding this far past the limit closes the connection (1008).
-constexpr int max_dropped_in_a_row = 200;
-
-double steady_seconds() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
 
 protocol::millis now_ms() {
   using namespace std::chrono;
@@ -42,26 +34,25 @@ public:
       conn_(std::move(conn)),
       out_(std::move(out)),
       limits_(cfg.limits),
-      bucket_(cfg.rate_per_sec, cfg.rate_burst) {
+      guard_(cfg.rate_per_sec, cfg.rate_burst) {
   }
 
   void on_text(std::string frame) override {
-    if (!bucket_.take(steady_seconds())) {
-      // Every dropped message is answered, with its type when it has one,
-      // so that a client knows what to send again. A client that keeps
-      // flooding is closed.
-      if (++dropped_ > max_dropped_in_a_row) {
+    switch (guard_.take()) {
+      case flood_guard::verdict::pass:
+        break;
+      case flood_guard::verdict::close:
         out_->close(net::close_code::policy_violation, "rate limit exceeded");
         return;
-      }
-      // A scan, not a parse: refusing a frame must stay cheaper than
-      // accepting it.
-      out_->send(protocol::native::error_frame(
-        error_code::rate_limited, "too many messages; this one was dropped",
-        protocol::native::peek_type(frame)));
-      return;
+      case flood_guard::verdict::drop:
+        // Every dropped message is answered, with its type when it has
+        // one, so that a client knows what to send again. A scan, not a
+        // parse: refusing a frame must stay cheaper than accepting it.
+        out_->send(protocol::native::error_frame(
+          error_code::rate_limited, "too many messages; this one was dropped",
+          protocol::native::peek_type(frame)));
+        return;
     }
-    dropped_ = 0;
     if (draining_->load()) {
       out_->send(protocol::native::error_frame(
         error_code::store_unavailable,
@@ -101,11 +92,7 @@ public:
   }
 
   void on_closed() override {
-    sockets_->remove(conn_id_);
-    if (draining_->load())
-      caf::anon_send_exit(conn_, caf::exit_reason::user_shutdown);
-    else
-      caf::anon_send(conn_, closed_atom::value);
+    end_session(*sockets_, conn_id_, draining_->load(), conn_);
   }
 
 private:
@@ -115,8 +102,7 @@ private:
   connection_actor conn_;
   std::shared_ptr<net::outbound> out_;
   protocol::native::decode_limits limits_;
-  token_bucket bucket_;
-  int dropped_ = 0;
+  flood_guard guard_;
 };
 
 } // namespace

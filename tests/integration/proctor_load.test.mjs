@@ -1,7 +1,8 @@
 // tools/proctor-load against the real server: a small scenario (4 rooms of
 // 1 host + 5 candidates for 3 s) whose report must agree with what the
 // server says it received and delivered (/api/stats), with what it stored
-// (the SQLite file), and with no loss; and the tool's refusals.
+// (the SQLite file), and with no loss; the tool's refusals; and the contest
+// scenario (seed 001) with no loss and every acknowledged answer stored.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from './lib/harness.mjs';
+import { startServer, sql } from './lib/harness.mjs';
 
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -132,5 +133,50 @@ describe('proctor-load refuses what it must not do', () => {
     const r = await proctorLoad([path.join(scenarios, 'smoke.json')], 10_000);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /no secret/);
+  });
+});
+
+describe('proctor-load runs the contest scenario against proctord', () => {
+  let server;
+  let dir;
+  let report;
+
+  before(async () => {
+    server = await startServer({ args: ['--leaderboard-interval', '1'] });
+    dir = await mkdtemp(path.join(tmpdir(), 'proctor-load-contest-'));
+    const json = path.join(dir, 'report.json');
+    // 40 participants, 2 questions of 3 s: proctor-load creates the contest
+    // over HTTP, starts it once everyone joined, answers every question.
+    const run = await proctorLoad([path.join(scenarios, 'contest.json'),
+      '--url', `ws://127.0.0.1:${server.port}/ws/contest`,
+      '--secret', server.secret, '--json', json, '--quiet',
+      '--set', 'participantsPerRoom=40', '--set', 'contest.questions=2',
+      '--set', 'contest.timeLimitSeconds=3']);
+    assert.equal(run.code, 0, `proctor-load failed:\n${run.stderr}\n${run.stdout}`);
+    report = JSON.parse(await readFile(json, 'utf8'));
+  });
+
+  after(async () => {
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('nothing is lost: every answer acked, every tick and contest_end arrived', () => {
+    for (const [what, t] of Object.entries(report.loss))
+      assert.equal(t.lost, 0, `${what}: ${JSON.stringify(t)}`);
+    assert.equal(report.contest.joined, 40);
+    assert.equal(report.contest.answers.sent, 80);
+    assert.equal(report.contest.answers.acked, 80);
+    assert.equal(report.contest.contestEnd.received, 40);
+    // 3 ticks a question (3, 2, 1), to each of the 40.
+    assert.equal(report.contest.timerUpdates.received, 40 * 2 * 3);
+    assert.ok(report.contest.leaderboardUpdatesPerParticipant >= 1);
+  });
+
+  test('every acknowledged answer is a row, and the contest completed', async () => {
+    const rows = await sql(server.db, 'SELECT COUNT(*) AS n FROM contest_answers');
+    assert.equal(Number(rows[0].n), report.contest.answers.acked);
+    const status = await sql(server.db, 'SELECT status FROM contests');
+    assert.deepEqual(status.map(r => r.status), ['COMPLETED']);
   });
 });

@@ -154,6 +154,18 @@ export class ContestClient {
     return this.frames(event).map((e) => e.msg);
   }
 
+  /// Marks every unconsumed frame of `event` (null: any) as consumed; → them.
+  drain(event) {
+    const out = [];
+    for (const e of this.received) {
+      if (!e.consumed && (event == null || e.msg?.event === event)) {
+        e.consumed = true;
+        out.push(e.msg);
+      }
+    }
+    return out;
+  }
+
   /// Waits for the next error frame and checks its code.
   async expectError(code, opts = {}) {
     const m = await this.next('error', opts);

@@ -107,6 +107,12 @@ test('pause and resume: contest_paused/contest_resumed, CONTEST_NOT_ACTIVE, the 
   assert.deepEqual(p1b.received.map((x) => x.msg.event),
     ['contest_state', 'contest_start', 'question_broadcast', 'timer_update', 'contest_paused']);
   assert.equal(p1b.all('timer_update')[0].data.remaining, pausedRemaining);
+  // While paused the question has no deadline: endsAt is null ("null when
+  // not scheduled"), not the old deadline the resume will move.
+  assert.equal(st.data.currentQuestion.endsAt, null, 'contest_state.currentQuestion.endsAt while paused');
+  assert.equal(p1b.all('question_broadcast')[0].data.endsAt, null, 'question_broadcast.endsAt while paused');
+  assert.equal(p1b.all('timer_update')[0].data.endsAt, null, 'timer_update.endsAt while paused');
+  assert.equal(g.body.currentQuestion?.endsAt, null, 'GET currentQuestion.endsAt while paused');
   assert.equal(p1b.all('contest_paused')[0].data.remaining, pausedRemaining);
   // Whatever came before contest_paused is old; nothing may come after it.
   const pauseIdx = p1.received.findIndex((x) => x.msg.event === 'contest_paused');

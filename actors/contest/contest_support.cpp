@@ -20,7 +20,11 @@ pc::question_view question_at(const contest_state& st, int index) {
   q.options = d.options;
   q.points = d.points;
   q.time_limit = d.time_limit;
-  q.ends_at = index == st.open ? st.open_ends_at : 0;
+  // While paused the open question has no deadline (the resume moves it):
+  // endsAt is null, "not scheduled", rather than the old one.
+  q.ends_at = index == st.open && st.status != pc::status::paused
+                ? st.open_ends_at
+                : 0;
   return q;
 }
 
@@ -212,9 +216,10 @@ void send_snapshot(const contest_state& st, const contest_caller& c,
     return;
   send_to(c, st.id, pc::evt::question_broadcast{question_at(st, st.open), now});
   auto& q = st.def.questions[static_cast<std::size_t>(st.open)];
+  auto ends_at = st.status == pc::status::paused ? 0 : st.open_ends_at;
   send_to(c, st.id,
-          pc::evt::timer_update{st.id, q.id, remaining_s(st, now),
-                                st.open_ends_at, now});
+          pc::evt::timer_update{st.id, q.id, remaining_s(st, now), ends_at,
+                                now});
   if (st.status == pc::status::paused)
     send_to(c, st.id, pc::evt::contest_paused{st.id, remaining_s(st, now), now});
 }

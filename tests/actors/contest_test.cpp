@@ -181,6 +181,14 @@ TEST_CASE_METHOD(contest_fixture,
     CHECK(e == "leaderboard_update"); // the start changed the board
   CHECK(ann.of("timer_update").empty());
   CHECK(db->text("SELECT status FROM contests") == "PAUSED");
+  // A resync while paused: the question has no deadline until the resume.
+  send(c, ann, pc::cmd::resync{id});
+  CHECK(ann.one("contest_state")["currentQuestion"]["endsAt"].is_null());
+  CHECK(ann.one("question_broadcast")["endsAt"].is_null());
+  CHECK(ann.one("timer_update")["endsAt"].is_null());
+  CHECK(ann.one("timer_update")["remaining"] == 6);
+  CHECK(ann.one("contest_paused")["remaining"] == 6);
+  ann.clear();
   resume(c);
   CHECK(ann.one("contest_resumed")["remaining"] == 6);
   CHECK(db->text("SELECT status FROM contests") == "ACTIVE");

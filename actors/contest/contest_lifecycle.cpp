@@ -69,7 +69,6 @@ void arm(contest_self self, std::int64_t ends_at, std::int32_t last_sent,
 
 void complete(contest_self self, bool announce) {
   auto& st = self->state;
-  auto now = st.now();
   st.status = protocol::contest::status::completed;
   // The schedule's end, not the moment we noticed it (after a restart
   // those differ).
@@ -78,20 +77,24 @@ void complete(contest_self self, bool announce) {
   st.open = -1;
   st.open_ends_at = 0;
   ++st.generation; // nothing of the timer counts any more
-  if (announce) {
+  // contest_end once the final row and standings are on disk (or the
+  // store refused them: the end stands, and the write is retried).
+  persist_row(self, [self, announce] {
+    if (!announce)
+      return;
+    auto& st = self->state;
     pc::evt::contest_end end;
     end.contest_id = st.id;
     end.end_time = st.ended_at;
     end.standings = top_of(st.live, st.cfg.leaderboard_top);
-    end.at = now;
+    end.at = st.ended_at;
     broadcast_personal(st, std::move(end), st.live);
-  }
-  persist_row(self);
+  });
 }
 
 } // namespace
 
-void persist_row(contest_self self) {
+void persist_row(contest_self self, std::function<void()> then) {
   auto& st = self->state;
   step s;
   s.ws.contests.push_back(contest_row(st));
@@ -101,9 +104,15 @@ void persist_row(contest_self self) {
         st.id, e.user_id, e.username, e.rank, e.score, e.time_ms});
   }
   commit_hooks hooks;
-  hooks.apply = [self] { self->state.row_unsaved = false; };
-  hooks.failed = [self](const caf::error& err) {
+  hooks.apply = [self, then] {
+    self->state.row_unsaved = false;
+    if (then)
+      then();
+  };
+  hooks.failed = [self, then](const caf::error& err) {
     self->state.row_unsaved = true;
+    if (then)
+      then();
     if (err == caf::sec::request_receiver_down) {
       // The store is gone (shutdown): the next start reads the schedule.
       spdlog::warn("contest {}: its row is not stored: the store is down",
@@ -147,7 +156,8 @@ void place(contest_self self, std::int64_t now, bool announce) {
   }
   st.open_ends_at = loc.ends_at;
   if (moved && announce)
-    broadcast(st, pc::evt::question_broadcast{question_at(st, st.open), now});
+    broadcast(st, pc::evt::question_broadcast{question_at(st, st.open),
+                                              opened_at(st)});
   arm(self, st.open_ends_at, st.last_tick, true);
 }
 
@@ -172,7 +182,7 @@ void start(contest_self self, std::int64_t origin, info_promise rp) {
     [](contest_self self) {
       auto& st = self->state;
       auto now = st.now();
-      broadcast(st, start_event(st, now));
+      broadcast(st, start_event(st));
       st.board_dirty = true;
       place(self, now, true);
     },
@@ -249,9 +259,7 @@ void on_tick(contest_self self, std::uint64_t gen, std::int32_t remaining) {
       || remaining >= st.last_tick)
     return;
   st.last_tick = remaining;
-  broadcast(st, pc::evt::timer_update{
-                  st.id, st.def.questions[static_cast<std::size_t>(st.open)].id,
-                  remaining, st.open_ends_at, st.now()});
+  broadcast(st, tick_event(st, remaining));
 }
 
 void publish_board(contest_self self) {

@@ -7,6 +7,8 @@
 
 #include <caf/typed_response_promise.hpp>
 
+#include <functional>
+
 namespace proctord::contest_detail {
 
 using info_promise
@@ -37,8 +39,8 @@ void place(contest_self self, std::int64_t now, bool announce);
 void arm_start(contest_self self);
 
 /// Writes the contest row (and, once completed, the standings); retried
-/// while the store refuses.
-void persist_row(contest_self self);
+/// while the store refuses. `then` runs after the first attempt.
+void persist_row(contest_self self, std::function<void()> then = {});
 
 /// leaderboard_update to every watcher, when something changed.
 void publish_board(contest_self self);

@@ -3,6 +3,7 @@
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <limits>
 
 namespace proctord::contest_detail {
 
@@ -115,14 +116,28 @@ pc::contest_info info_of(const contest_state& st, std::int64_t now) {
   return info;
 }
 
-pc::evt::contest_start start_event(const contest_state& st, std::int64_t now) {
+std::int64_t opened_at(const contest_state& st) {
+  if (st.open < 0)
+    return 0;
+  auto limit = std::int64_t{
+    st.def.questions[static_cast<std::size_t>(st.open)].time_limit};
+  return st.open_ends_at - limit * 1000;
+}
+
+pc::evt::timer_update tick_event(const contest_state& st, std::int32_t k) {
+  auto& q = st.def.questions[static_cast<std::size_t>(st.open)];
+  return pc::evt::timer_update{st.id, q.id, k, st.open_ends_at,
+                               st.open_ends_at - std::int64_t{k} * 1000};
+}
+
+pc::evt::contest_start start_event(const contest_state& st) {
   pc::evt::contest_start e;
   e.contest_id = st.id;
   e.title = st.def.title;
   e.start_time = st.times.started_at;
   e.total_questions = static_cast<std::int32_t>(st.def.questions.size());
   e.estimated_duration = contest::total_ms(st.limits) / 1000;
-  e.at = now;
+  e.at = st.times.started_at;
   return e;
 }
 
@@ -211,15 +226,24 @@ void send_snapshot(const contest_state& st, const contest_caller& c,
     send_to(c, st.id, std::move(end));
     return;
   }
-  send_to(c, st.id, start_event(st, now));
+  send_to(c, st.id, start_event(st));
   if (st.open < 0)
     return;
-  send_to(c, st.id, pc::evt::question_broadcast{question_at(st, st.open), now});
-  auto& q = st.def.questions[static_cast<std::size_t>(st.open)];
-  auto ends_at = st.status == pc::status::paused ? 0 : st.open_ends_at;
+  // The events as they went out live (their own times), so that a client
+  // that saw them before sees the same frames again.
+  bool paused = st.status == pc::status::paused;
   send_to(c, st.id,
-          pc::evt::timer_update{st.id, q.id, remaining_s(st, now), ends_at,
-                                now});
+          pc::evt::question_broadcast{question_at(st, st.open),
+                                      paused ? now : opened_at(st)});
+  auto& q = st.def.questions[static_cast<std::size_t>(st.open)];
+  // The last tick everyone saw, as it went out (so the next one never
+  // repeats its value); before the first, or while paused, the value now.
+  if (st.last_tick != std::numeric_limits<std::int32_t>::max() && !paused)
+    send_to(c, st.id, tick_event(st, st.last_tick));
+  else
+    send_to(c, st.id,
+            pc::evt::timer_update{st.id, q.id, remaining_s(st, now),
+                                  paused ? 0 : st.open_ends_at, now});
   if (st.status == pc::status::paused)
     send_to(c, st.id, pc::evt::contest_paused{st.id, remaining_s(st, now), now});
 }

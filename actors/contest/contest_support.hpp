@@ -43,7 +43,15 @@ pc::evt::contest_state state_for(const contest_state& st,
 
 pc::contest_info info_of(const contest_state& st, std::int64_t now);
 
-pc::evt::contest_start start_event(const contest_state& st, std::int64_t now);
+/// contest_start as it went out: stamped with the start.
+pc::evt::contest_start start_event(const contest_state& st);
+
+/// Tick `k` of the open question, stamped with its due time
+/// (endsAt - k s), live and in snapshots alike.
+pc::evt::timer_update tick_event(const contest_state& st, std::int32_t k);
+
+/// When the open question opened (its deadline minus its limit); 0: none.
+std::int64_t opened_at(const contest_state& st);
 
 // -- delivery ------------------------------------------------------------------
 

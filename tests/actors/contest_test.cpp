@@ -329,3 +329,42 @@ TEST_CASE_METHOD(contest_fixture,
   answer(again, back, id, "q2", "Paris");
   CHECK(back.last("submission_result")["totalScore"] == 300);
 }
+
+TEST_CASE_METHOD(contest_fixture,
+                 "contest: a late joiner gets the open question and the last "
+                 "tick as everyone saw them, and the next tick is new",
+                 "[contest]") {
+  auto id = create(three_questions());
+  auto c = find(id);
+  auto ann = connect("ann");
+  join(c, ann, id);
+  start(c);
+  advance(3s); // ticks 10, 9, 8, 7 went out
+  auto late = connect("late");
+  join(c, late, id);
+  CHECK(late.events()
+        == strings{"contest_state", "contest_start", "question_broadcast",
+                   "timer_update"});
+  auto frame_of = [](const contest_user& u, std::string_view e) {
+    for (auto& f : u->frames)
+      if (f["event"] == e)
+        return f;
+    return json{};
+  };
+  // Byte for byte the frames Ann got live, timestamps included.
+  CHECK(frame_of(late, "question_broadcast") == frame_of(ann, "question_broadcast"));
+  CHECK(frame_of(late, "contest_start") == frame_of(ann, "contest_start"));
+  CHECK(late.last("timer_update") == ann.last("timer_update"));
+  CHECK(late.last("timer_update")["remaining"] == 7);
+  advance(1s);
+  CHECK(late.last("timer_update")["remaining"] == 6);
+  CHECK(late.of("timer_update").size() == 2);
+  // contest_end once the final row is on disk.
+  std::string status_at_end;
+  late->on_frame = [&](const json& f) {
+    if (f["event"] == "contest_end")
+      status_at_end = db->text("SELECT status FROM contests");
+  };
+  advance(60s);
+  CHECK(status_at_end == "COMPLETED");
+}

@@ -164,12 +164,15 @@ void contest_api::on_request(net::http_request req, net::responder res) {
       res.respond(json(400, pc::encode_api_error(*err)));
       return;
     }
+    // (CAF 0.17 dereferences a null pointer when a function-based actor is
+    // spawned without arguments: each of these gets the responder as one.)
     sys_.spawn([=, def = std::get<pc::contest_def>(std::move(def)),
-                user = who.user_id](caf::event_based_actor* self) {
+                user = who.user_id](caf::event_based_actor* self,
+                                    net::responder res) {
       self->request(contests, timeout, create_atom::value, def, user)
         .then([=](std::string& id) { res.respond(json(201, pc::encode_created(id))); },
               [=](caf::error& err) { res.respond(from_error(err)); });
-    });
+    }, res);
     return;
   }
   board_query q;
@@ -188,7 +191,7 @@ void contest_api::on_request(net::http_request req, net::responder res) {
   }
   auto id = parts[0];
   auto action = parts.size() == 2 ? parts[1] : std::string{};
-  sys_.spawn([=](caf::event_based_actor* self) {
+  sys_.spawn([=](caf::event_based_actor* self, net::responder res) {
     self->request(contests, timeout, lookup_atom::value, id)
       .then(
         [=](contest_actor& c) {
@@ -212,7 +215,7 @@ void contest_api::on_request(net::http_request req, net::responder res) {
             self->request(c, timeout, info_atom::value).then(on_info, on_error);
         },
         [=](caf::error& err) { res.respond(from_error(err)); });
-  });
+  }, res);
 }
 
 } // namespace proctord

@@ -17,8 +17,10 @@ namespace pc = protocol::contest;
 
 /// A contest connection that ignores commands (the tests send straight to
 /// the contest) and quits when its socket closes.
+/// (`name` only because CAF 0.17 dereferences a null pointer when a
+/// function-based actor is spawned without arguments.)
 inline contest_connection_actor::behavior_type
-contest_recorder(contest_connection_actor::pointer self) {
+contest_recorder(contest_connection_actor::pointer self, std::string) {
   return {
     [](pc::cmd::join_contest&) {},
     [](pc::cmd::submit_answer&) {},
@@ -164,7 +166,7 @@ public:
   /// A new contest connection of user `id` with a socket in the registry.
   contest_user connect(const std::string& id, bool observer = false) {
     auto in = std::make_shared<inbox>();
-    auto conn = sys.spawn(contest_recorder);
+    auto conn = sys.spawn(contest_recorder, id);
     remember(conn);
     auto conn_id = sockets->next_id();
     auto out = std::make_shared<recording_outbound>(in);

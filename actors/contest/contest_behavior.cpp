@@ -85,17 +85,23 @@ contest_actor::behavior_type behavior(contest_self self) {
     },
     [=](start_atom) -> caf::typed_response_promise<pc::contest_info> {
       auto rp = self->make_response_promise<pc::contest_info>();
-      start(self, self->state.now(), rp);
+      // One lifecycle change at a time: a second waits for the first's
+      // commit and sees its outcome.
+      self->state.log.when_free(lifecycle_subject, [self, rp]() mutable {
+        start(self, self->state.now(), rp);
+      });
       return rp;
     },
     [=](pause_atom) -> caf::typed_response_promise<pc::contest_info> {
       auto rp = self->make_response_promise<pc::contest_info>();
-      pause(self, rp);
+      self->state.log.when_free(lifecycle_subject,
+                                [self, rp]() mutable { pause(self, rp); });
       return rp;
     },
     [=](resume_atom) -> caf::typed_response_promise<pc::contest_info> {
       auto rp = self->make_response_promise<pc::contest_info>();
-      resume(self, rp);
+      self->state.log.when_free(lifecycle_subject,
+                                [self, rp]() mutable { resume(self, rp); });
       return rp;
     },
     [=](info_atom) { return info_of(self->state, self->state.now()); },

@@ -368,3 +368,29 @@ TEST_CASE_METHOD(contest_fixture,
   advance(60s);
   CHECK(status_at_end == "COMPLETED");
 }
+
+TEST_CASE_METHOD(contest_fixture,
+                 "contest: a resume sent while the pause still commits waits "
+                 "for it and succeeds",
+                 "[contest]") {
+  auto id = create(three_questions());
+  auto c = find(id);
+  start(c);
+  std::vector<std::string> outcomes;
+  spawn_fn([&](caf::event_based_actor* self) {
+    for (auto step : {0, 1})
+      (step == 0 ? self->request(c, caf::infinite, pause_atom::value)
+                 : self->request(c, caf::infinite, resume_atom::value))
+        .then(
+          [&](pc::contest_info& info) {
+            outcomes.emplace_back(pc::to_string(info.state));
+          },
+          [&](caf::error& e) {
+            outcomes.emplace_back(protocol::to_code(to_error_code(e)));
+          });
+    return caf::behavior{[](int) {}};
+  });
+  drain();
+  CHECK(outcomes == strings{"PAUSED", "ACTIVE"});
+  CHECK(db->text("SELECT status FROM contests") == "ACTIVE");
+}

@@ -7,11 +7,11 @@
 // showing an answer. Then a speed-scored contest: points from the elapsed
 // time.
 
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, brief, settle } from './lib/harness.mjs';
+import { brief, settle } from './lib/harness.mjs';
 import {
-  ContestClient, connectContest, api, adminToken, createContest, lifecycle, checkFrame,
+  serverForFile, api, adminToken, createContest, lifecycle, checkFrame,
   checkAllFrames, checkQuestion, isIso, rankingOf, sqlUntil, allKeys,
 } from './lib/contest_client.mjs';
 import { q } from './lib/db.mjs';
@@ -24,19 +24,7 @@ const LATE_TOL_MS = 300;
 const LIMIT = 3;
 
 let server;
-const clients = [];
-
-before(async () => { server = await startServer({ args: ['--leaderboard-interval', '1'] }); });
-after(async () => {
-  for (const c of clients) c.terminate();
-  await server?.stopAndCheck();
-});
-
-async function connect(sub, name, tokenOpts) {
-  const c = await connectContest(server, sub, name, tokenOpts);
-  clients.push(c);
-  return c;
-}
+const { connect } = serverForFile((s) => { server = s; });
 
 const CONTEST = {
   title: 'Weekly Contest #42',

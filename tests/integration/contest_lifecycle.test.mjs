@@ -6,30 +6,18 @@
 // scoreboard freeze: participants' top and you.rank frozen while you.score
 // stays live, GET leaderboard live for admins and frozen for everyone else.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, brief, settle } from './lib/harness.mjs';
+import { brief, settle } from './lib/harness.mjs';
 import {
-  connectContest, api, adminToken, createContest, lifecycle, checkFrame, checkAllFrames, isIso, sqlUntil,
+  serverForFile, api, adminToken, createContest, lifecycle, checkFrame, checkAllFrames, isIso, sqlUntil,
 } from './lib/contest_client.mjs';
 import { q } from './lib/db.mjs';
 
 const CLOCK_TOL_MS = 10;
 
 let server;
-const clients = [];
-
-before(async () => { server = await startServer({ args: ['--leaderboard-interval', '1'] }); });
-after(async () => {
-  for (const c of clients) c.terminate();
-  await server?.stopAndCheck();
-});
-
-async function connect(sub, name, tokenOpts) {
-  const c = await connectContest(server, sub, name, tokenOpts);
-  clients.push(c);
-  return c;
-}
+const { connect } = serverForFile((s) => { server = s; });
 
 const qn = (id, answer, points, timeLimit, extra = {}) => ({
   id, text: `Question ${id}?`, options: null, answer, points, timeLimit, ...extra,

@@ -3,8 +3,10 @@
 // every server event's exact shape (protocol/README.md, "Contest dialect").
 
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import WebSocket from 'ws';
 import { brief, DEFAULT_TIMEOUT_MS, QUIET_MS } from './client.mjs';
+import { startServer } from './server.mjs';
 
 export const CONTEST_PATH = '/ws/contest';
 
@@ -460,4 +462,25 @@ export function allKeys(v, out = new Set()) {
     for (const [k, x] of Object.entries(v)) { out.add(k); allKeys(x, out); }
   }
   return out;
+}
+
+/// One server for a test file, started before its tests (handed to
+/// `started`) and stopped (its exit checked) after them, and a connect()
+/// whose clients are closed first. Call at the top level of the file.
+export function serverForFile(started, args = ['--leaderboard-interval', '1']) {
+  const file = { server: undefined, clients: [] };
+  before(async () => {
+    file.server = await startServer({ args });
+    started(file.server);
+  });
+  after(async () => {
+    for (const c of file.clients) c.terminate();
+    await file.server?.stopAndCheck();
+  });
+  file.connect = async (sub, name, tokenOpts) => {
+    const c = await connectContest(file.server, sub, name, tokenOpts);
+    file.clients.push(c);
+    return c;
+  };
+  return file;
 }

@@ -157,6 +157,11 @@ public:
   /// session drops the queue and closes with 1008 (the client does not read).
   virtual void send(shared_frame frame) = 0;
 
+  /// Queues a binary message (a binary WebSocket frame), in order with the
+  /// text frames. A session whose inbound takes no binary (on_binary
+  /// returns false) never gets one from a client, but may still send one.
+  virtual void send_binary(shared_frame frame) = 0;
+
   /// Sends a close frame after the frames already queued.
   virtual void close(close_code code, std::string reason) = 0;
 
@@ -179,6 +184,10 @@ public:
   /// 1007 otherwise).
   virtual void on_text(std::string frame) = 0;
 
+  /// A complete binary frame. Returns false when the dialect takes no
+  /// binary frames: the session then closes with 1003 (the default).
+  virtual bool on_binary(std::string /*frame*/) { return false; }
+
   /// The session is gone (closed by either side, failed or timed out).
   virtual void on_closed() = 0;
 };
@@ -198,6 +207,11 @@ struct upgrade_answer {
   /// This session's idle timeout (keep-alive pings go out at half of it; a
   /// peer silent for all of it is dropped); 0: server_config::idle_timeout.
   std::chrono::seconds idle_timeout{0};
+  /// No keep-alive pings and no idle timeout (a dialect with its own
+  /// heartbeat, such as Engine.IO).
+  bool own_heartbeat = false;
+  /// This session's largest message; 0: server_config::max_frame_bytes.
+  std::size_t max_message_bytes = 0;
 };
 
 /// A WebSocket endpoint, supplied by the application.

@@ -36,8 +36,11 @@ const std::vector<const char*>& message_type_names() {
     "proctord.leaderboard_page", "proctord.contest_records",
     "proctord.contest_snapshot", "proctord.contest_connection_actor",
     "proctord.contest_actor", "proctord.contest_timer_actor",
-    "proctord.contests_actor"};
-  static_assert(caf::detail::tl_size<message_types>::value == 48,
+    "proctord.contests_actor",
+    "proctord.sio_connect", "proctord.sio_from", "proctord.sio_envelope",
+    "proctord.sio_seated", "proctord.sio_join", "proctord.sio.command",
+    "proctord.sio_connection_actor", "proctord.sio_domain_actor"};
+  static_assert(caf::detail::tl_size<message_types>::value == 56,
                 "one name per type");
   return names;
 }

@@ -5,6 +5,7 @@
 
 #include "actors/contest/interfaces.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/socketio/interfaces.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/detail/type_list.hpp>
@@ -39,7 +40,10 @@ using message_types = caf::detail::type_list<
   protocol::contest::contest_info, protocol::contest::leaderboard_page,
   std::vector<persistence::contest_record>, persistence::contest_snapshot,
   contest_connection_actor, contest_actor, contest_timer_actor,
-  contests_actor>;
+  contests_actor,
+  // the Socket.IO door
+  sio_connect, sio_from, sio_envelope, sio_seated, sio_join,
+  protocol::socketio::command, sio_connection_actor, sio_domain_actor>;
 
 /// Registers every type of message_types with `cfg`.
 void add_message_types(caf::actor_system_config& cfg);

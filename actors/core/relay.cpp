@@ -2,6 +2,7 @@
 
 #include "protocol/contest_codec.hpp"
 #include "protocol/native_codec.hpp"
+#include "protocol/socketio/messages.hpp"
 
 namespace proctord {
 
@@ -78,7 +79,8 @@ relay(relay_actor::stateful_pointer<relay_state> self,
             t.out->send(native);
             break;
           case dialect::contest:
-            break; // interview events are not sent to contest sockets
+          case dialect::socketio:
+            break; // interview events go to native sockets only
         }
       }
       st.found.clear();
@@ -110,6 +112,22 @@ relay(relay_actor::stateful_pointer<relay_state> self,
         frame.append(parts.head).append(you).append(parts.tail);
         t.out->send(std::make_shared<const std::string>(std::move(frame)));
       });
+    },
+    [=](sio_envelope& e) {
+      auto& st = self->state;
+      st.sockets->find(e.to, st.found);
+      if (st.found.empty())
+        return;
+      // Encoded once: the same buffers for every recipient.
+      auto frames = protocol::socketio::encode(e.nsp, e.out);
+      for (auto& t : st.found) {
+        if (t.d != dialect::socketio)
+          continue;
+        t.out->send(frames.text);
+        for (auto& b : frames.binary)
+          t.out->send_binary(b);
+      }
+      st.found.clear();
     },
     [=](close_order& c) {
       auto& st = self->state;

@@ -11,6 +11,7 @@
 // a lock-protected map, never a message, because sockets cannot cross nodes.
 
 #include "actors/core/envelope.hpp"
+#include "actors/core/sio_envelope.hpp"
 #include "net/server.hpp"
 
 #include <caf/replies_to.hpp>
@@ -31,7 +32,7 @@ namespace proctord {
 
 /// The wire dialect a socket speaks: which codec turns its events into
 /// frames.
-enum class dialect : std::uint8_t { native, contest };
+enum class dialect : std::uint8_t { native, contest, socketio };
 
 /// The node's sockets by connection id. Thread-safe.
 class socket_registry {
@@ -73,6 +74,8 @@ using relay_actor = caf::typed_actor<
   caf::reacts_to<envelope>,
   // The same for the contest dialect's events (with per-recipient parts).
   caf::reacts_to<contest_envelope>,
+  // Socket.IO packets for namespace sockets (and their binary attachments).
+  caf::reacts_to<sio_envelope>,
   // Close a connection after what was sent to it before.
   caf::reacts_to<close_order>>;
 

@@ -10,6 +10,7 @@
 #include "actors/contest/contests.hpp"
 #include "actors/contest/timer.hpp"
 #include "actors/directory.hpp"
+#include "actors/socketio/connection.hpp"
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
@@ -34,6 +35,8 @@ struct samples : actor_fixture {
   contest_actor contest;
   contest_timer_actor timer;
   contest_connection_actor contest_conn;
+  sio_connection_actor sio_conn;
+  sio_domain_actor sio_domain;
 
   samples() {
     auto host = connect("h1", "Hal");
@@ -54,6 +57,17 @@ struct samples : actor_fixture {
     contest_conn = sys.spawn(contest_connection, contests_dir, relay_, 9,
                              "u1", "Pat", false);
     remember(contest_conn);
+    auto sio_cfg = std::make_shared<sio_connection_config>();
+    sio_conn = sys.spawn(sio_connection, relay_, 11, sio_cfg, "127.0.0.1", "");
+    remember(sio_conn);
+    sio_domain = sys.spawn(
+      [](sio_domain_actor::pointer, int) -> sio_domain_actor::behavior_type {
+        return {[](sio_join&) {},
+                [](sio_from&, protocol::socketio::command&) {},
+                [](sio_from&, leave_atom) {}};
+      },
+      0);
+    remember(sio_domain);
   }
 
   pc::question_view question() {
@@ -278,6 +292,23 @@ struct samples : actor_fixture {
   contest_actor make(contest_actor*) { return contest; }
   contest_timer_actor make(contest_timer_actor*) { return timer; }
   contests_actor make(contests_actor*) { return contests_dir; }
+  sio_connect make(sio_connect*) { return sio_connect{"/custom", R"({"token":"t"})"}; }
+  sio_from make(sio_from*) { return sio_from{recipient{11, 2}, "/public-room/r1"}; }
+  sio_envelope make(sio_envelope*) {
+    return sio_envelope{"/custom", {recipient{11, 1}},
+                        protocol::socketio::out::emit{"message-back", R"(1,"2")",
+                                                      {"\x01\x02"}, 7}};
+  }
+  sio_seated make(sio_seated*) { return sio_seated{3, true}; }
+  sio_join make(sio_join*) {
+    return sio_join{sio_from{recipient{11, 0}, "/"}, "sid-1", "{}", "127.0.0.2",
+                    "tok", sio_conn, relay_};
+  }
+  protocol::socketio::command make(protocol::socketio::command*) {
+    return protocol::socketio::raw_ack{9, R"([true])", {"bin"}};
+  }
+  sio_connection_actor make(sio_connection_actor*) { return sio_conn; }
+  sio_domain_actor make(sio_domain_actor*) { return sio_domain; }
 
   template <class T>
   void round_trip(const char* name) {

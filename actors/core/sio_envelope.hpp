@@ -1,0 +1,78 @@
+#pragma once
+// What a Socket.IO domain hands the relay: packets for namespace sockets,
+// typed (protocol::socketio::outgoing), encoded once by the relay on the
+// recipients' node. Pass-through arguments are raw JSON text: bytes the
+// actors carry and never parse.
+
+#include "actors/core/envelope.hpp"
+#include "actors/core/variant_inspect.hpp"
+#include "protocol/socketio/messages.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <string>
+#include <vector>
+
+namespace proctord::protocol::socketio {
+
+using proctord::variant_inspect::inspect;
+using proctord::variant_inspect::optional_field;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raw_event& x) {
+  return f(caf::meta::type_name("sio_raw_event"), x.name, x.args,
+           x.attachments, optional_field(x.ack));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raw_ack& x) {
+  return f(caf::meta::type_name("sio_raw_ack"), x.id, x.args, x.attachments);
+}
+
+namespace out {
+
+using proctord::variant_inspect::inspect;
+using proctord::variant_inspect::optional_field;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connected& x) {
+  return f(caf::meta::type_name("sio_connected"), x.sid);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, refused& x) {
+  return f(caf::meta::type_name("sio_refused"), x.message, x.data);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, emit& x) {
+  return f(caf::meta::type_name("sio_emit"), x.name, x.args, x.attachments,
+           optional_field(x.ack));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ack& x) {
+  return f(caf::meta::type_name("sio_ack"), x.id, x.args, x.attachments);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, disconnect&) {
+  return f(caf::meta::type_name("sio_disconnect"));
+}
+
+} // namespace out
+} // namespace proctord::protocol::socketio
+
+namespace proctord {
+
+/// Packets for some namespace sockets of one node, all on namespace `nsp`:
+/// the relay encodes them once.
+struct sio_envelope {
+  std::string nsp;
+  std::vector<recipient> to;
+  protocol::socketio::outgoing out;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sio_envelope& x) {
+  using proctord::variant_inspect::inspect;
+  return f(caf::meta::type_name("sio_envelope"), x.nsp, x.to, x.out);
+}
+
+} // namespace proctord

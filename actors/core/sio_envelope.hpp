@@ -59,6 +59,54 @@ typename Inspector::result_type inspect(Inspector& f, disconnect&) {
 } // namespace out
 } // namespace proctord::protocol::socketio
 
+namespace proctord::protocol::study {
+
+using proctord::variant_inspect::inspect;
+
+namespace cmd {
+using proctord::variant_inspect::inspect;
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_room& x) {
+  return f(caf::meta::type_name("study.join_room"), x.user_id);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, leave_room& x) {
+  return f(caf::meta::type_name("study.leave_room"), x.user_id);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pong&) {
+  return f(caf::meta::type_name("study.pong"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, invalid& x) {
+  return f(caf::meta::type_name("study.invalid"), x.message);
+}
+} // namespace cmd
+
+namespace evt {
+using proctord::variant_inspect::inspect;
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_joined& x) {
+  return f(caf::meta::type_name("study.user_joined"), x.user_id, x.user_name,
+           x.joined_at, x.current_occupancy);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_left& x) {
+  return f(caf::meta::type_name("study.user_left"), x.user_id,
+           x.current_occupancy);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, error& x) {
+  return f(caf::meta::type_name("study.error"), x.code, x.message);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ping&) {
+  return f(caf::meta::type_name("study.ping"));
+}
+} // namespace evt
+
+} // namespace proctord::protocol::study
+
 namespace proctord {
 
 /// Packets for some namespace sockets of one node, all on namespace `nsp`:

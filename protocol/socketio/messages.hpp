@@ -5,6 +5,8 @@
 // conformance echo) gets an event's arguments as the client's raw JSON text
 // and sends raw JSON text back, never parsing it.
 
+#include "protocol/study.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,8 +34,9 @@ struct raw_ack {
   std::vector<std::string> attachments;
 };
 
-/// A namespace socket's commands as its domain receives them.
-using command = std::variant<raw_event, raw_ack>;
+/// A namespace socket's commands as its domain receives them: raw for a
+/// pass-through domain, typed for a domain with a codec.
+using command = std::variant<raw_event, raw_ack, study::command>;
 
 namespace out {
 
@@ -72,7 +75,7 @@ struct disconnect {};
 
 /// What a domain sends one namespace socket.
 using outgoing = std::variant<out::connected, out::refused, out::emit,
-                              out::ack, out::disconnect>;
+                              out::ack, out::disconnect, study::event>;
 
 /// An outgoing packet encoded once: the Engine.IO message packet, then its
 /// binary attachments in order.

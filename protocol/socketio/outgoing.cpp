@@ -61,6 +61,11 @@ struct encoder {
   frames operator()(const out::disconnect&) const {
     return {share(disconnect_packet(nsp)), {}};
   }
+
+  frames operator()(const study::event& e) const {
+    auto w = study::encode(e);
+    return {share(event_packet(nsp, w.name, w.args)), {}};
+  }
 };
 
 } // namespace

@@ -50,6 +50,10 @@ struct on_command {
     }
   }
 
+  void operator()(protocol::study::command&) const {
+    // The echo namespaces decode nothing: no typed command reaches here.
+  }
+
   void operator()(sio::raw_ack& a) const {
     to(self, from, sio::out::emit{"answered", std::move(a.args),
                                   std::move(a.attachments), std::nullopt});

@@ -103,10 +103,14 @@ private:
       auto parts = sio::split_event(p.data);
       if (!parts)
         return; // a numeric event name: no domain has one
-      caf::anon_send(conn_, *ch,
-                     sio::command{sio::raw_event{std::move(parts->name),
-                                                 std::string{parts->args},
-                                                 std::move(atts), p.id}});
+      sio::raw_event e{std::move(parts->name), std::string{parts->args},
+                       std::move(atts), p.id};
+      if (!cfg_->decode_event) {
+        caf::anon_send(conn_, *ch, sio::command{std::move(e)});
+        return;
+      }
+      if (auto cmd = cfg_->decode_event(p.nsp, e))
+        caf::anon_send(conn_, *ch, std::move(*cmd));
       return;
     }
     auto args = sio::array_elements(p.data);

@@ -15,7 +15,10 @@
 
 #include <caf/actor_system.hpp>
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 namespace proctord {
 
@@ -26,6 +29,12 @@ struct socketio_door_config {
   std::size_t max_namespaces = 16;
   /// Proxies whose X-Forwarded-For names the client.
   net::address_set trusted_proxies;
+  /// Turns a client event into its namespace's typed command (nullopt: an
+  /// event the domain does not know, dropped). Unset: every event goes to
+  /// the domain raw (a pass-through domain).
+  std::function<std::optional<protocol::socketio::command>(
+    std::string_view nsp, protocol::socketio::raw_event& e)>
+    decode_event;
 };
 
 class socketio_gateway : public net::engineio_handler {

@@ -16,6 +16,7 @@
 #include "protocol/token.hpp"
 #include "tools/proctord/json_log.hpp"
 #include "tools/proctord/options.hpp"
+#include "tools/proctord/socketio_front.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -234,6 +235,8 @@ int run(server_options& opts) {
   srv->add_route(net::route{"/ws/contest", nullptr, contest_gw});
   srv->add_route(net::route{"/api/contests", contest_http, nullptr});
   srv->add_route(net::route{"/api/contests/*", contest_http, nullptr});
+  socketio_front sio{sys, relay_hdl, sockets, opts, sio_domains{}};
+  sio.add_routes(*srv);
   srv->set_fallback(gw); // JSON 404s for every other path
   std::uint16_t port = 0;
   try {
@@ -269,6 +272,9 @@ int run(server_options& opts) {
   }
   // Give the rooms a moment to hand the acknowledgements to the sockets.
   std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  // Socket.IO clients see their transport drop (no DISCONNECT packet), so
+  // they reconnect to the next server.
+  sio.stop();
   srv->stop(std::chrono::seconds{5});
   srv.reset(); // sessions still open are destroyed here and tell their actors
   {

@@ -182,6 +182,61 @@ std::map<std::string, option> table(server_options& o) {
                            "participants one contest accepts",
                            integer("max-contest-size",
                                    o.contests.max_participants, 1, 10000000)};
+  t["sio-ping-interval"] = {
+    "SIO_PING_INTERVAL", "Socket.IO door: ms between Engine.IO pings",
+    [&o](const std::string& v) {
+      o.sio.ping_interval
+        = std::chrono::milliseconds{to_int("sio-ping-interval", v, 50, 3'600'000)};
+    }};
+  t["sio-ping-timeout"] = {
+    "SIO_PING_TIMEOUT",
+    "Socket.IO door: ms a client has to answer a ping before it is dropped",
+    [&o](const std::string& v) {
+      o.sio.ping_timeout
+        = std::chrono::milliseconds{to_int("sio-ping-timeout", v, 50, 3'600'000)};
+    }};
+  t["sio-max-payload"] = {"SIO_MAX_PAYLOAD",
+                          "Socket.IO door: largest message or polling body, bytes",
+                          integer("sio-max-payload", o.sio.max_payload, 1024,
+                                  1'000'000)};
+  t["sio-connect-timeout"] = {
+    "SIO_CONNECT_TIMEOUT",
+    "Socket.IO door: ms a client has to connect to a namespace",
+    [&o](const std::string& v) {
+      o.sio_connect_timeout = std::chrono::milliseconds{
+        to_int("sio-connect-timeout", v, 100, 3'600'000)};
+    }};
+  t["cors-origins"] = {
+    "CORS_ORIGINS",
+    "comma-separated origins allowed to poll the Socket.IO door (* for any; "
+    "default: none)",
+    [&o](const std::string& v) {
+      o.sio.cors_origins.clear();
+      std::string item;
+      for (std::size_t i = 0; i <= v.size(); ++i) {
+        if (i == v.size() || v[i] == ',') {
+          while (!item.empty() && item.back() == ' ')
+            item.pop_back();
+          if (!item.empty())
+            o.sio.cors_origins.push_back(item);
+          item.clear();
+        } else if (v[i] != ' ' || !item.empty()) {
+          item += v[i];
+        }
+      }
+    }};
+  t["trusted-proxies"] = {
+    "TRUSTED_PROXIES",
+    "comma-separated addresses or CIDR ranges of reverse proxies whose "
+    "X-Forwarded-For names the client",
+    [&o](const std::string& v) {
+      std::string bad;
+      auto set = net::address_set::parse(v, &bad);
+      if (!set)
+        throw std::invalid_argument("--trusted-proxies: '" + bad
+                                    + "' is not an address or CIDR range");
+      o.trusted_proxies = std::move(*set);
+    }};
   t["log-level"] = {"LOG_LEVEL", "trace, debug, info, warn, error",
                     [&o](const std::string& v) { o.log_level = v; }};
   t["log-format"] = {"LOG_FORMAT", "text or json (JSON lines)",

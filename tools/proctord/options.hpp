@@ -4,6 +4,8 @@
 // (`--scheduler.max-threads=2`) belong to CAF and are passed through.
 
 #include "actors/config.hpp"
+#include "net/address.hpp"
+#include "net/engineio.hpp"
 #include "net/server.hpp"
 #include "persistence/backend.hpp"
 
@@ -18,6 +20,12 @@ struct server_options {
   gateway_config gateway;
   contest_config contests;
   contest_door_config contest_door;
+  /// The Socket.IO door's transports (/socket.io/ and /api/socket/).
+  net::engineio_config sio;
+  std::chrono::milliseconds sio_connect_timeout{45'000};
+  /// Proxies whose X-Forwarded-For names the client (Socket.IO door and
+  /// public REST API).
+  net::address_set trusted_proxies;
   std::string db_path = "./proctord.db";
   persistence::sync_mode db_sync = persistence::sync_mode::normal;
   std::string log_level = "info";

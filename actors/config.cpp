@@ -48,6 +48,22 @@ std::string contest_config::validate() const {
   return {};
 }
 
+std::string study_config::validate() const {
+  if (user_rate_per_minute == 0)
+    return "public-user-rate must be at least 1";
+  if (max_conns_per_ip == 0)
+    return "public-max-conns-per-ip must be at least 1";
+  if (ping_interval.count() <= 0)
+    return "public-ping-interval must be positive";
+  if (max_missed_pings == 0)
+    return "public-max-missed-pings must be at least 1";
+  if (hash_key.empty())
+    return "the address hash needs a key";
+  if (max_capacity < 1)
+    return "the largest room capacity must be at least 1";
+  return {};
+}
+
 bool contest_door_config::allows(const std::string& role) const {
   if (role == "admin")
     return true;

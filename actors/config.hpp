@@ -75,4 +75,26 @@ struct contest_door_config {
   std::string validate() const;
 };
 
+/// The public study rooms (seed 002).
+struct study_config {
+  /// Anonymous users one address may create per minute (--public-user-rate).
+  std::size_t user_rate_per_minute = 10;
+  /// Sockets one address may hold across /public-room/* at once
+  /// (--public-max-conns-per-ip).
+  std::size_t max_conns_per_ip = 2;
+  /// A socket idle this long gets a `ping` event (--public-ping-interval).
+  std::chrono::milliseconds ping_interval{std::chrono::minutes{5}};
+  /// Pings in a row without a `pong` before CONNECTION_TIMEOUT
+  /// (--public-max-missed-pings).
+  std::size_t max_missed_pings = 3;
+  /// Per-address socket entries older than this are dropped as stale.
+  std::chrono::milliseconds stale_after{std::chrono::hours{1}};
+  /// Key of the addresses' keyed hash (HMAC-SHA256); the server's secret.
+  std::string hash_key;
+  /// The largest capacity a room may have.
+  std::int32_t max_capacity = 10000;
+
+  std::string validate() const;
+};
+
 } // namespace proctord

@@ -104,3 +104,12 @@ TEST_CASE("socketio outgoing: raw emits and acks keep their bytes", "[socketio]"
   f = socketio::encode("/x", out::disconnect{});
   CHECK(*f.text == "41/x,");
 }
+
+#include "protocol/keyed_hash.hpp"
+
+TEST_CASE("keyed hash: HMAC-SHA256 as hex (RFC 4231 test case 2)", "[study]") {
+  CHECK(proctord::protocol::keyed_hash("Jefe", "what do ya want for nothing?")
+        == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  CHECK(proctord::protocol::keyed_hash("k1", "127.0.0.1")
+        != proctord::protocol::keyed_hash("k2", "127.0.0.1"));
+}

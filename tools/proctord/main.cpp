@@ -11,6 +11,8 @@
 #include "actors/gateway.hpp"
 #include "actors/store.hpp"
 #include "actors/store_reader.hpp"
+#include "actors/study/directory.hpp"
+#include "actors/study/study_api.hpp"
 #include "net/server.hpp"
 #include "protocol/event_log.hpp"
 #include "protocol/token.hpp"
@@ -100,8 +102,10 @@ int run(server_options& opts) {
   opts.contest_door.limits.max_depth = opts.gateway.limits.max_depth;
   opts.contest_door.rate_per_sec = opts.gateway.rate_per_sec;
   opts.contest_door.rate_burst = opts.gateway.rate_burst;
+  opts.study.hash_key = opts.gateway.tokens.secret;
   for (auto problem : {opts.rooms.validate(), opts.gateway.validate(),
-                       opts.contests.validate(), opts.contest_door.validate()})
+                       opts.contests.validate(), opts.contest_door.validate(),
+                       opts.study.validate()})
     if (!problem.empty()) {
       spdlog::error("proctord cannot start: {}", problem);
       return 2;
@@ -204,6 +208,20 @@ int run(server_options& opts) {
   }
   if (!contests_back.empty())
     spdlog::info("proctord restores {} contests", contests_back.size());
+  // The public study rooms' users and rooms (their memberships do not
+  // survive a restart: the reconnecting clients make the occupancy).
+  persistence::study_snapshot study_back;
+  {
+    caf::scoped_actor self{sys};
+    bool ok = true;
+    self->request(store_hdl, caf::infinite, study_atom::value)
+      .receive([&](persistence::study_snapshot& snap) { study_back = std::move(snap); },
+               [&](caf::error&) { ok = false; });
+    if (!ok) {
+      spdlog::error("proctord cannot read the public rooms from the store");
+      return 1;
+    }
+  }
   opts.rooms.tokens = opts.gateway.tokens;
   auto dir = sys.spawn(directory, opts.rooms, storage{store_hdl, *reader_hdl},
                        std::move(ended),
@@ -235,7 +253,15 @@ int run(server_options& opts) {
   srv->add_route(net::route{"/ws/contest", nullptr, contest_gw});
   srv->add_route(net::route{"/api/contests", contest_http, nullptr});
   srv->add_route(net::route{"/api/contests/*", contest_http, nullptr});
-  socketio_front sio{sys, relay_hdl, sockets, opts, sio_domains{}};
+  auto study_hdl = sys.spawn(study_directory, opts.study, store_hdl, relay_hdl,
+                             std::move(study_back));
+  auto study_http = std::make_shared<study_api>(sys, study_hdl, opts.gateway.tokens,
+                                                opts.trusted_proxies);
+  srv->add_route(net::route{"/api/public/users", study_http, nullptr});
+  srv->add_route(net::route{"/api/public/rooms", study_http, nullptr});
+  srv->add_route(net::route{"/api/public/rooms/*", study_http, nullptr});
+  socketio_front sio{sys, relay_hdl, sockets, opts,
+                     sio_domains{sio_domain_actor{study_hdl}}};
   sio.add_routes(*srv);
   srv->set_fallback(gw); // JSON 404s for every other path
   std::uint16_t port = 0;
@@ -283,6 +309,7 @@ int run(server_options& opts) {
     // then in its mailbox, and the store commits it before it exits.
     for (auto hdl : {caf::actor_cast<caf::actor>(dir),
                      caf::actor_cast<caf::actor>(contests_hdl),
+                     caf::actor_cast<caf::actor>(study_hdl),
                      caf::actor_cast<caf::actor>(store_hdl),
                      caf::actor_cast<caf::actor>(*reader_hdl),
                      caf::actor_cast<caf::actor>(relay_hdl)}) {

@@ -237,6 +237,25 @@ std::map<std::string, option> table(server_options& o) {
                                     + "' is not an address or CIDR range");
       o.trusted_proxies = std::move(*set);
     }};
+  t["public-user-rate"] = {"PUBLIC_USER_RATE",
+                           "anonymous users one address may create per minute",
+                           integer("public-user-rate", o.study.user_rate_per_minute,
+                                   1, 100000)};
+  t["public-max-conns-per-ip"] = {
+    "PUBLIC_MAX_CONNS_PER_IP",
+    "sockets one address may hold across /public-room/* namespaces",
+    integer("public-max-conns-per-ip", o.study.max_conns_per_ip, 1, 100000)};
+  t["public-ping-interval"] = {
+    "PUBLIC_PING_INTERVAL",
+    "seconds a public-room socket may idle before it gets a `ping` event",
+    [&o](const std::string& v) {
+      o.study.ping_interval = std::chrono::milliseconds{
+        to_int("public-ping-interval", v, 1, 86400) * 1000};
+    }};
+  t["public-max-missed-pings"] = {
+    "PUBLIC_MAX_MISSED_PINGS",
+    "`ping` events in a row without a `pong` before CONNECTION_TIMEOUT",
+    integer("public-max-missed-pings", o.study.max_missed_pings, 1, 1000)};
   t["log-level"] = {"LOG_LEVEL", "trace, debug, info, warn, error",
                     [&o](const std::string& v) { o.log_level = v; }};
   t["log-format"] = {"LOG_FORMAT", "text or json (JSON lines)",

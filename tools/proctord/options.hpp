@@ -20,6 +20,7 @@ struct server_options {
   gateway_config gateway;
   contest_config contests;
   contest_door_config contest_door;
+  study_config study;
   /// The Socket.IO door's transports (/socket.io/ and /api/socket/).
   net::engineio_config sio;
   std::chrono::milliseconds sio_connect_timeout{45'000};

@@ -91,7 +91,9 @@ std::string_view trim(std::string_view s) noexcept {
 /// a valid JSON array. nlohmann's acceptor keeps its own stack (no
 /// recursion) and builds nothing, so any nesting is safe here.
 std::optional<std::string_view> inside_array(std::string_view data) {
-  if (!json::accept(data.begin(), data.end()))
+  // A NUL would end nlohmann's input early (see decode()).
+  if (data.find('\0') != std::string_view::npos ||
+      !json::accept(data.begin(), data.end()))
     return std::nullopt;
   data = trim(data);
   if (data.size() < 2 || data.front() != '[' || data.back() != ']')
@@ -147,6 +149,10 @@ std::variant<packet, decode_error> decode(std::string_view text,
 
   if (i < text.size()) {
     auto data = text.substr(i);
+    // nlohmann takes a NUL for the end of input and would accept
+    // `["x"]\0garbage`; JSON text never holds a raw NUL.
+    if (data.find('\0') != std::string_view::npos)
+      return fail("data is not valid JSON");
     if (json_depth(data, lim.max_depth) > lim.max_depth)
       return fail("data nested too deep");
     p.json = json::parse(data.begin(), data.end(), nullptr, false);

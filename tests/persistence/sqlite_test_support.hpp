@@ -278,4 +278,26 @@ inline std::string columns_of(other_connection& c, const std::string& table) {
   return out;
 }
 
+/// Everything in the file, as text: the version, the schema and every row.
+inline std::string dump(other_connection& c) {
+  std::string out = "user_version " + c.text("PRAGMA user_version") + "\n";
+  for (const auto& row :
+       c.column("SELECT type || ' ' || name || ' ' || coalesce(sql, '')"
+                " FROM sqlite_master ORDER BY type, name"))
+    out += row + "\n";
+  for (const auto& table :
+       c.column("SELECT name FROM sqlite_master WHERE type = 'table'"
+                " ORDER BY name")) {
+    std::string cols;
+    for (const auto& col :
+         c.column("SELECT name FROM pragma_table_info('" + table + "')"))
+      cols += (cols.empty() ? "quote(" : " || ',' || quote(") + col + ")";
+    out += table + ":\n";
+    for (const auto& row :
+         c.column("SELECT " + cols + " FROM " + table + " ORDER BY 1"))
+      out += "  " + row + "\n";
+  }
+  return out;
+}
+
 } // namespace proctord::persistence::test

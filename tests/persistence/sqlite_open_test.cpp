@@ -51,6 +51,7 @@ TEST_CASE("open creates the schema at user_version 5") {
   CHECK(columns_of(c, "public_room_members") == "roomId,userId,joinedAt");
   CHECK(db->load_rooms().empty());
   CHECK(db->load_contests().empty());
+  CHECK(db->load_study().users.empty());
 }
 
 TEST_CASE("the database is in WAL mode as seen by another connection") {

@@ -78,6 +78,21 @@ TEST_CASE("a version 4 database opens as version 5 with its rooms and "
   CHECK(c.integer("SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                   " AND name = 'public_users_address'")
         == 1);
+  const auto empty = db->load_study();
+  CHECK(empty.users.empty());
+  CHECK(empty.rooms.empty());
+  CHECK(empty.members.empty());
+
+  // The migrated file takes public rooms.
+  write_set ws;
+  ws.public_users.push_back(make_public_user("pu1", 5000));
+  ws.public_rooms.push_back(make_public_room("pr1", 5000));
+  ws.public_members.push_back(make_public_member("pr1", "pu1", 5001));
+  commit_one(*db, ws);
+  const auto study = db->load_study();
+  CHECK(study.users.size() == 1);
+  CHECK(study.rooms.size() == 1);
+  CHECK(study.members.size() == 1);
 }
 
 TEST_CASE("a version 5 file opened again is unchanged") {

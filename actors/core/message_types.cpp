@@ -39,8 +39,9 @@ const std::vector<const char*>& message_type_names() {
     "proctord.contests_actor",
     "proctord.sio_connect", "proctord.sio_from", "proctord.sio_envelope",
     "proctord.sio_seated", "proctord.sio_join", "proctord.sio.command",
-    "proctord.sio_connection_actor", "proctord.sio_domain_actor"};
-  static_assert(caf::detail::tl_size<message_types>::value == 56,
+    "proctord.sio_connection_actor", "proctord.sio_domain_actor",
+    "proctord.study_snapshot"};
+  static_assert(caf::detail::tl_size<message_types>::value == 57,
                 "one name per type");
   return names;
 }

@@ -43,7 +43,9 @@ using message_types = caf::detail::type_list<
   contests_actor,
   // the Socket.IO door
   sio_connect, sio_from, sio_envelope, sio_seated, sio_join,
-  protocol::socketio::command, sio_connection_actor, sio_domain_actor>;
+  protocol::socketio::command, sio_connection_actor, sio_domain_actor,
+  // public study rooms (seed 002)
+  persistence::study_snapshot>;
 
 /// Registers every type of message_types with `cfg`.
 void add_message_types(caf::actor_system_config& cfg);

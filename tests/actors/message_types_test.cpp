@@ -187,6 +187,9 @@ struct samples : actor_fixture {
     ws.submissions.push_back(
       p::submission_record{"ABC123", "u1", "print(1)", "python", 6, "key"});
     ws.events.push_back(event_row());
+    ws.public_users.push_back(p::public_user_record{"pu1", "Sam", "ab12", 3});
+    ws.public_rooms.push_back(p::public_room_record{"pr1", "Library", 8, 4});
+    ws.public_members.push_back(p::public_member_record{"pr1", "pu1", 0, true});
     return ws;
   }
   p::room_record make(p::room_record*) { return room_row(); }
@@ -309,6 +312,17 @@ struct samples : actor_fixture {
   }
   sio_connection_actor make(sio_connection_actor*) { return sio_conn; }
   sio_domain_actor make(sio_domain_actor*) { return sio_domain; }
+  p::study_snapshot make(p::study_snapshot*) {
+    p::study_snapshot s;
+    s.users.push_back(p::public_user_record{"pu1", "Sam \"quoted\"",
+                                            std::string(64, 'f'),
+                                            1'700'000'000'000});
+    s.rooms.push_back(p::public_room_record{"pr1", "Library", 8,
+                                            1'700'000'000'001});
+    s.members.push_back(
+      p::public_member_record{"pr1", "pu1", 1'700'000'000'002, false});
+    return s;
+  }
 
   template <class T>
   void round_trip(const char* name) {

@@ -103,6 +103,15 @@ struct verdict {
   http_headers cors;                    // for every answer otherwise
 };
 
+/// The inbound of a WebSocket closed as soon as it is accepted.
+class idle_inbound final : public inbound {
+public:
+  void on_text(std::string) override {
+  }
+  void on_closed() override {
+  }
+};
+
 http_response plain(unsigned status) {
   http_response r;
   r.status = status;
@@ -224,8 +233,16 @@ upgrade_answer engineio_server::upgrade(const http_request& req,
     if (!s)
       return refuse(eio_error::unknown_sid);
     a.handler = s->start_probe(std::move(out));
-    // Upgraded already, or probing: one WebSocket per session.
-    return a.handler ? a : refuse(eio_error::bad_request);
+    if (!a.handler) {
+      // Upgraded already, or probing: one WebSocket per session. Node
+      // accepts this one and closes it at once, and the protocol suite
+      // expects that (a refused upgrade is an error event its client
+      // does not listen for).
+      a.handler = std::make_shared<idle_inbound>();
+      a.close_at_once = close_code::normal;
+      a.close_reason = "one WebSocket per session";
+    }
+    return a;
   }
   auto s = std::make_shared<eio_session>(impl_, eio::new_sid());
   switch (impl_->admit(s)) {

@@ -447,11 +447,14 @@ TEST_CASE("engineio: upgrade from polling to WebSocket", "[net][engineio]") {
   CHECK(read_frame(ws).payload == "4waited");
   ws.send(ws_text("4hello"));
   CHECK(read_frame(ws).payload == "4hello");
-  // Polling is over for this session, which stays open.
+  // Polling is over for this session, which stays open; a second
+  // WebSocket is accepted and closed at once (as Node does).
   CHECK(poll(f.port, sid).status == 400);
   client second{f.port};
-  second.send(upgrade(websocket + "&sid=" + sid));
-  CHECK(second.read_response().status == 400);
+  open_ws(second, websocket + "&sid=" + sid);
+  auto refused = read_frame(second);
+  CHECK(refused.opcode == 0x8);
+  CHECK(close_code_of(refused.payload) == 1000);
   ws.send(ws_text("4still"));
   CHECK(read_frame(ws).payload == "4still");
   CHECK(f.app->opens == 1);

@@ -36,8 +36,9 @@ struct engineio_server::impl {
   /// The timer thread: heartbeats, upgrade timeouts, deferred flushes and
   /// on_closed() calls.
   boost::asio::io_context timers;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
-    work;
+  using work_guard =
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::optional<work_guard> work;
   std::thread thread;
 
   mutable std::mutex mtx;
@@ -137,8 +138,8 @@ public:
 
   /// Ends the session, whoever asks; idempotent, any thread, never calls the
   /// application (on_closed() is posted to the timer thread). A held poll
-  /// gets `poll_answer` ("1" close, "6" noop); the WebSocket (and a probe)
-  /// gets a close frame with `code`.
+  /// gets `poll_answer` ("1" close, "6" noop; "" is "6"); the WebSocket
+  /// (and a probe) gets a close frame with `code`.
   void end(std::string_view poll_answer, close_code code, const char* why);
 
 private:

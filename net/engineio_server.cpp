@@ -122,7 +122,8 @@ http_response plain(unsigned status) {
 
 // -- the endpoints --------------------------------------------------------------------
 
-engineio_server::engineio_server(engineio_config cfg, std::shared_ptr<engineio_handler> app)
+engineio_server::engineio_server(engineio_config cfg,
+                                 std::shared_ptr<engineio_handler> app)
   : impl_(std::make_shared<impl>()) {
   impl_->cfg = std::move(cfg);
   impl_->app = std::move(app);

@@ -227,7 +227,8 @@ void eio_session::slow_consumer() {
     frames = pending_.size();
     bytes = pending_bytes_;
   }
-  spdlog::warn("engineio closes slow consumer {} ({} packets, {} bytes wait for a poll)",
+  spdlog::warn("engineio closes slow consumer {} ({} packets, {} bytes wait for a "
+               "poll)",
                sid_, frames, bytes);
   end("1", close_code::policy_violation, "send queue overflow");
 }
@@ -246,16 +247,18 @@ void eio_session::schedule_flush_locked() {
 
 // -- heartbeat ----------------------------------------------------------------------
 
-void eio_session::arm_heartbeat_locked(heartbeat next, std::chrono::milliseconds after) {
+void eio_session::arm_heartbeat_locked(heartbeat next,
+                                       std::chrono::milliseconds after) {
   heartbeat_ = next;
   auto gen = ++heartbeat_gen_;
   heartbeat_timer_.expires_after(after);
-  heartbeat_timer_.async_wait([weak = weak_from_this(), gen](boost::system::error_code ec) {
-    if (ec)
-      return;
-    if (auto s = weak.lock())
-      s->on_heartbeat(gen);
-  });
+  heartbeat_timer_.async_wait(
+    [weak = weak_from_this(), gen](boost::system::error_code ec) {
+      if (ec)
+        return;
+      if (auto s = weak.lock())
+        s->on_heartbeat(gen);
+    });
 }
 
 /// Timer thread.
@@ -317,8 +320,8 @@ void eio_session::end(std::string_view poll_answer, close_code code, const char*
   }
   srv_->forget(sid_, this);
   spdlog::debug("engineio session {} ends: {}", sid_, why);
-  if (held && !poll_answer.empty())
-    held->payload(std::string{poll_answer});
+  if (held) // never dropped: a dropped responder answers 500
+    held->payload(std::string{poll_answer.empty() ? "6" : poll_answer});
   if (ws)
     ws->close(code, why);
   if (probe)

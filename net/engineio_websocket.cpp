@@ -53,12 +53,13 @@ std::shared_ptr<inbound> eio_session::start_probe(std::shared_ptr<outbound> ws) 
   probed_ = false;
   auto gen = ++upgrade_gen_;
   upgrade_timer_.expires_after(srv_->cfg.upgrade_timeout);
-  upgrade_timer_.async_wait([weak = weak_from_this(), gen](boost::system::error_code ec) {
-    if (ec)
-      return;
-    if (auto s = weak.lock())
-      s->on_upgrade_timeout(gen);
-  });
+  upgrade_timer_.async_wait(
+    [weak = weak_from_this(), gen](boost::system::error_code ec) {
+      if (ec)
+        return;
+      if (auto s = weak.lock())
+        s->on_upgrade_timeout(gen);
+    });
   return eio_ws_inbound(shared_from_this(), std::move(ws));
 }
 

@@ -533,7 +533,8 @@ TEST_CASE("engineio: what waits for a poll is bounded", "[net][engineio]") {
 
 TEST_CASE("engineio: CORS headers and preflight for allowed origins",
           "[net][engineio]") {
-  eio_fixture f{[](net::engineio_config& c) { c.cors_origins = {"https://app.example"}; }};
+  eio_fixture f{
+    [](net::engineio_config& c) { c.cors_origins = {"https://app.example"}; }};
   auto ok = http(f.port, "GET", polling, "", "Origin: https://app.example\r\n");
   CHECK(ok.status == 200);
   CHECK(ok.headers["access-control-allow-origin"] == "https://app.example");

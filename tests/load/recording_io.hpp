@@ -23,7 +23,9 @@ struct recording_io : session_io {
     std::int64_t due_us, at_us;
   };
 
-  std::vector<nlohmann::json> sent;
+  std::vector<nlohmann::json> sent; // parsed (discarded if not JSON)
+  std::vector<std::string> frames;  // as sent
+  int handshakes = 0;
   std::vector<std::pair<latency_kind, std::int64_t>> latencies;
   std::vector<std::string> errors;
   std::map<tally, std::int64_t> expected, got;
@@ -33,7 +35,10 @@ struct recording_io : session_io {
   std::int64_t clock = 1'000'000'000;
   std::int64_t wall = 1'764'498'000'000'000; // µs: 2025-11-30T10:20:00Z
 
-  void send(std::string frame) override { sent.push_back(nlohmann::json::parse(frame)); }
+  void send(std::string frame) override {
+    sent.push_back(nlohmann::json::parse(frame, nullptr, false));
+    frames.push_back(std::move(frame));
+  }
   std::int64_t now_ns() const override { return clock; }
   void record(latency_kind k, std::int64_t ns) override { latencies.emplace_back(k, ns); }
   void error(std::string_view kind) override { errors.emplace_back(kind); }
@@ -46,6 +51,7 @@ struct recording_io : session_io {
                   std::int64_t at_us) override {
     ticks.push_back({std::string(q), remaining, due_us, at_us});
   }
+  void handshake_done() override { ++handshakes; }
 };
 
 } // namespace proctord::load::testing

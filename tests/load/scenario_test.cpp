@@ -155,7 +155,8 @@ TEST_CASE("a scenario file that cannot be read names its path") {
 
 TEST_CASE("every example scenario in tools/scenarios parses") {
   for (auto name : {"smoke", "idle", "storm", "fanout", "mix", "slow-readers",
-                    "reconnect-storm", "contest"}) {
+                    "reconnect-storm", "contest", "sio-idle", "sio-storm",
+                    "sio-fanout"}) {
     INFO(name);
     auto path = std::string(PROCTORD_SOURCE_DIR) + "/tools/scenarios/" + name + ".json";
     CHECK_NOTHROW(load_scenario(path));

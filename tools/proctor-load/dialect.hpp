@@ -2,12 +2,13 @@
 // A dialect is what a load connection says and how it reads what comes
 // back. The driver (driver.cpp) owns sockets, timers, pacing and figures; a
 // dialect session owns the conversation of one connection. Each dialect the
-// server speaks (native and contest today; Socket.IO later) is one more
+// server speaks (native, contest, socketio) is one more
 // implementation of these two classes, registered in make_dialect(). This
 // header knows neither Asio nor Beast.
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -42,8 +43,11 @@ enum class tally {
   timer_tick,     // timer_update, timeLimit per question seen
   leaderboard,    // leaderboard_update (batched: no loss figure)
   contest_end,    // contest_end, one per participant
+  // The Socket.IO dialect:
+  room_broadcast, // admin broadcast → every socket joined in the room
+  presence,       // user-joined / user-left (counted, no loss figure)
 };
-constexpr std::size_t tally_count = 11;
+constexpr std::size_t tally_count = 13;
 std::string_view name_of(tally t) noexcept;
 /// False for what is counted but cannot be lost (coalesced, batched).
 bool has_loss_figure(tally t) noexcept;
@@ -55,7 +59,16 @@ struct room_slot {
   std::mutex mutex;
   std::string room_id; // written once, under mutex, before ready = true
   /// Host + approved, connected participants, as the host last heard it.
+  /// (Socket.IO: this tool's sockets joined in the room.)
   std::atomic<std::int64_t> audience{0};
+  /// Per user_index, when a run step creates the room's users (Socket.IO:
+  /// anonymous users over HTTP); written before publish().
+  std::vector<std::string> user_ids;
+
+  std::string user_id(std::size_t user_index) {
+    std::lock_guard<std::mutex> guard{mutex};
+    return user_index < user_ids.size() ? user_ids[user_index] : std::string{};
+  }
 
   std::string id() {
     std::lock_guard<std::mutex> guard{mutex};
@@ -97,6 +110,10 @@ public:
   virtual void timer_tick(std::string_view question_id, std::int32_t remaining,
                           std::int64_t due_us, std::int64_t at_us)
     = 0;
+  /// For a dialect whose handshake ends in the conversation
+  /// (dialect::handshake_in_session()): it ends now. Records the handshake
+  /// latency from the TCP connect and counts it for handshakes/s.
+  virtual void handshake_done() = 0;
 };
 
 struct client_spec {
@@ -106,6 +123,9 @@ struct client_spec {
   std::string user_id;
   std::string name;
   const scenario* plan = nullptr;
+  /// The local address this connection binds (--source-addresses); empty:
+  /// any.
+  std::string source{};
 };
 
 class dialect_session {
@@ -137,12 +157,22 @@ public:
     = 0;
 };
 
-/// What a dialect's run steps may use. Main thread only.
+/// What a dialect's run steps may use. Main thread only, except where
+/// said.
 struct run_context {
   const scenario& plan;
   http_api& http;
   std::vector<room_slot>& rooms;
   std::string admin_token; // HS256, role "admin"
+  /// Every connection's spec, in the driver's order.
+  std::vector<const client_spec*> clients{};
+  /// A keep-alive HTTP API from the local address `source` (empty: any),
+  /// for use on one thread at a time (any thread).
+  std::function<std::unique_ptr<http_api>(const std::string& source)> http_from{};
+  // The run's figures, for work a run step does itself (any thread).
+  std::function<void(tally, std::int64_t)> expect{};
+  std::function<void(latency_kind, std::int64_t)> record{};
+  std::function<void(std::string_view)> error{};
 };
 
 class dialect {
@@ -169,6 +199,11 @@ public:
   /// The measured window starts (latencies are recorded from now on).
   /// Returns why it failed (the window then ends at once), empty if not.
   virtual std::string window_starts(run_context&) { return {}; }
+  /// The measured window has ended (also after window_starts failed).
+  virtual void window_ends(run_context&) {}
+  /// True if a connection's handshake ends in the conversation (the
+  /// session calls session_io::handshake_done()), not at the upgrade.
+  virtual bool handshake_in_session() const { return false; }
   /// If set, the window ends (before durationSeconds) once every
   /// connection that got into its room has delivered this tally once.
   virtual std::optional<tally> ends_with() const { return std::nullopt; }

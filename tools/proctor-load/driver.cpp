@@ -199,6 +199,8 @@ public:
     w_.figures.ticks.add(question_id, remaining, due_us, at_us);
   }
 
+  void handshake_done() override { count_handshake(); }
+
   // --- driven by the main thread (posted onto the io thread) ---
 
   void connect(bool reconnect) {
@@ -288,6 +290,7 @@ public:
 
   asio::io_context& io() noexcept { return w_.ioc; }
   room_slot* room() const noexcept { return spec_.room; }
+  const client_spec& spec() const noexcept { return spec_; }
 
   void start_actions_if_in_room() {
     if (in_room_)
@@ -351,6 +354,18 @@ private:
       give_up("handshake: " + ec.message());
       return;
     }
+    if (!run_.dia->handshake_in_session())
+      count_handshake();
+    w_.figures.connected.fetch_add(1, std::memory_order_relaxed);
+    w_.figures.open.fetch_add(1, std::memory_order_relaxed);
+    open_ = true;
+    ws_->text(true);
+    read_next();
+    logic_->on_open(*this, reconnect_);
+  }
+
+  /// The handshake is over: at the upgrade, or where the dialect says.
+  void count_handshake() {
     auto done = now_ns();
     record(latency_kind::handshake, done - started_at_);
     if (!reconnect_) {
@@ -358,12 +373,6 @@ private:
       if (done > w_.figures.last_handshake_ns.load())
         w_.figures.last_handshake_ns.store(done);
     }
-    w_.figures.connected.fetch_add(1, std::memory_order_relaxed);
-    w_.figures.open.fetch_add(1, std::memory_order_relaxed);
-    open_ = true;
-    ws_->text(true);
-    read_next();
-    logic_->on_open(*this, reconnect_);
   }
 
   void read_next() {
@@ -536,6 +545,7 @@ public:
       std::lock_guard<std::mutex> guard{workers_.front()->figures.mutex};
       ++workers_.front()->figures.errors[why];
     }
+    dialect_->window_ends(*ctx_);
     run_.measuring = false;
     r.measured_seconds = seconds_since(w0);
     sample_server(r.server_window_end);
@@ -565,7 +575,7 @@ private:
     auto d = make_dialect(plan_.dialect);
     if (!d)
       throw std::runtime_error("unknown dialect \"" + plan_.dialect
-                               + "\" (this build speaks: native, contest)");
+                               + "\" (this build speaks: native, contest, socketio)");
     if (auto why = d->check(plan_); !why.empty())
       throw std::runtime_error(why);
     dialect_ = std::move(d);
@@ -613,6 +623,8 @@ private:
     auto make = [&](std::size_t room, role who, std::size_t n) {
       auto id = identity_for(opts_.instance, room + 0, who, n);
       client_spec spec{who, n, &rooms_[room], id.user_id, id.name, &plan_};
+      if (!run_.sources.empty())
+        spec.source = run_.sources[index % run_.sources.size()].to_string();
       auto token = mint_client_token(id, opts_.secret, opts_.issuer, opts_.audience, ttl);
       auto& w = *workers_[index % workers_.size()];
       clients_.push_back(std::make_shared<client>(run_, w, spec,
@@ -633,6 +645,28 @@ private:
     ctx_ = std::make_unique<run_context>(run_context{
       plan_, *http_, rooms_,
       mint_client_token(admin, opts_.secret, opts_.issuer, opts_.audience, ttl)});
+    for (auto& c : clients_)
+      ctx_->clients.push_back(&c->spec());
+    ctx_->http_from = [address = run_.targets.front().address().to_string(),
+                       port = run_.targets.front().port(),
+                       host = run_.host_header](const std::string& source) {
+      return make_keepalive_http_api(address, port, host, source);
+    };
+    // A run step's own figures go to the first worker's.
+    auto& figures = workers_.front()->figures;
+    ctx_->expect = [&figures](tally t, std::int64_t n) {
+      figures.expected[static_cast<std::size_t>(t)].fetch_add(n, std::memory_order_relaxed);
+    };
+    ctx_->record = [this, &figures](latency_kind k, std::int64_t ns) {
+      if (!run_.measuring.load(std::memory_order_relaxed))
+        return;
+      std::lock_guard<std::mutex> guard{figures.mutex};
+      figures.latency.of(k).record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, ns)));
+    };
+    ctx_->error = [&figures](std::string_view kind) {
+      std::lock_guard<std::mutex> guard{figures.mutex};
+      ++figures.errors[std::string(kind)];
+    };
   }
 
   static void ensure_files(std::size_t sockets) {

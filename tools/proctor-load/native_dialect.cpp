@@ -15,6 +15,7 @@
 
 #include "contest_dialect.hpp"
 #include "dialect.hpp"
+#include "socketio_dialect.hpp"
 
 namespace proctord::load {
 
@@ -301,6 +302,8 @@ std::unique_ptr<dialect> make_dialect(std::string_view name) {
     return std::make_unique<native_dialect>();
   if (name == "contest")
     return make_contest_dialect();
+  if (name == "socketio")
+    return make_socketio_dialect();
   return nullptr;
 }
 
@@ -317,13 +320,15 @@ std::string_view name_of(tally t) noexcept {
     case tally::timer_tick: return "timerTick";
     case tally::leaderboard: return "leaderboard";
     case tally::contest_end: return "contestEnd";
+    case tally::room_broadcast: return "roomBroadcast";
+    case tally::presence: return "presence";
   }
   return "?";
 }
 
 bool has_loss_figure(tally t) noexcept {
   return t != tally::code_update && t != tally::answer_refused
-         && t != tally::leaderboard;
+         && t != tally::leaderboard && t != tally::presence;
 }
 
 std::string stamped_text(std::int64_t now_ns, std::size_t bytes) {

@@ -309,6 +309,7 @@ json to_json(const report& r) {
       {"failed", r.connect_failed},
       {"closedByServer", r.closed_by_server},
       {"openAtEnd", r.open_at_end},
+      {"joined", r.joined},
       {"rampSeconds", r.ramp_seconds},
       {"handshakeSeconds", r.handshake_seconds},
       {"handshakesPerSecond", r.handshakes_per_second()}}},

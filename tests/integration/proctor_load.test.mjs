@@ -2,7 +2,8 @@
 // 1 host + 5 candidates for 3 s) whose report must agree with what the
 // server says it received and delivered (/api/stats), with what it stored
 // (the SQLite file), and with no loss; the tool's refusals; and the contest
-// scenario (seed 001) with no loss and every acknowledged answer stored.
+// scenario (seed 001) with no loss and every acknowledged answer stored; and
+// a short socketio fan-out (seed 002) with no loss.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -178,5 +179,76 @@ describe('proctor-load runs the contest scenario against proctord', () => {
     assert.equal(Number(rows[0].n), report.contest.answers.acked);
     const status = await sql(server.db, 'SELECT status FROM contests');
     assert.deepEqual(status.map(r => r.status), ['COMPLETED']);
+  });
+});
+
+describe('proctor-load runs the socketio scenario against proctord', () => {
+  let server;
+  let dir;
+  let report;
+  let run;
+
+  before(async () => {
+    server = await startServer({
+      args: ['--public-max-conns-per-ip', '1000', '--public-user-rate', '1000'],
+    });
+    dir = await mkdtemp(path.join(tmpdir(), 'proctor-load-sio-'));
+    const json = path.join(dir, 'report.json');
+    // 2 study rooms of 20 sockets over two source addresses: proctor-load
+    // creates the rooms (admin) and each user from its socket's address,
+    // every socket joins, the admin broadcasts 5 times a second per room.
+    run = await proctorLoad([path.join(scenarios, 'sio-fanout.json'),
+      '--url', `ws://127.0.0.1:${server.port}/socket.io/`,
+      '--secret', server.secret, '--json', json, '--quiet',
+      '--server-pid', String(server.child.pid),
+      '--source-addresses', '127.0.0.2-127.0.0.3',
+      '--set', 'rooms=2', '--set', 'participantsPerRoom=20',
+      '--set', 'host.announce.perSecond=5', '--set', 'warmupSeconds=0.5',
+      '--set', 'durationSeconds=2', '--set', 'drainSeconds=2']);
+    assert.equal(run.code, 0, `proctor-load failed:\n${run.stderr}\n${run.stdout}`);
+    report = JSON.parse(await readFile(json, 'utf8'));
+  });
+
+  after(async () => {
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('every socket connected and joined, none failed, no errors', () => {
+    assert.equal(report.dialect, 'socketio');
+    assert.equal(report.connections.target, 40);
+    assert.equal(report.connections.connected, 40);
+    assert.equal(report.connections.failed, 0);
+    assert.equal(report.connections.closedByServer, 0);
+    assert.equal(report.connections.joined, 40);
+    assert.deepEqual(report.errors, {});
+    assert.match(run.stderr, /created 2 study rooms and 40 users/);
+    // The handshake ends at the CONNECT answer, once a socket.
+    assert.equal(report.latencyMs.handshake.count, 40);
+    assert.equal(report.latencyMs.join.count, 40);
+    assert.ok(report.connections.handshakesPerSecond > 0);
+  });
+
+  test('broadcasts are delivered to every joined socket, none lost', () => {
+    const b = report.loss.roomBroadcast;
+    assert.ok(b, JSON.stringify(report.loss));
+    assert.ok(b.delivered > 0);
+    assert.equal(b.lost, 0, JSON.stringify(b));
+    // ~5/s per room for 2 s, 20 sockets each: well over a hundred.
+    assert.ok(b.expected >= 100, JSON.stringify(b));
+    assert.ok(report.latencyMs.delivery.count > 0);
+    assert.ok(report.latencyMs.delivery.p99 < 1000);
+    assert.ok(report.latencyMs.ack.count > 0); // the POSTs' answers
+    assert.ok(report.messages.deliveriesPerSecond > 0);
+    assert.ok(report.server.cpuMicrosPerDelivery > 0);
+    // Every join told every socket of its room: 1 + 2 + ... + 20 at least.
+    assert.ok(report.delivered.presence >= 2 * 210, JSON.stringify(report.delivered));
+  });
+
+  test('the rooms are the server\'s, sized as asked', async () => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/public/rooms`);
+    const { rooms } = await res.json();
+    assert.equal(rooms.length, 2);
+    for (const r of rooms) assert.equal(r.capacity, 20);
   });
 });

@@ -3,11 +3,15 @@
 // tools/proctor-load (a scenario from tools/scenarios/), and prints one
 // markdown table row per figure, for proctord and for the Node.js `ws`
 // baseline (tools/bench/baseline/ws-server.mjs) measured in the same run.
+// The sio-* scenarios drive proctord's Socket.IO door (seed 002's study
+// rooms) and the Node `socket.io` baseline (baseline/sio-server.mjs; npm ci
+// --prefix tools/bench) instead.
 //
-//   node tools/bench/suite.mjs [idle] [storm] [fanout] [mix] [slow] [storm-reconnect]
+//   node tools/bench/suite.mjs [idle] [storm] [fanout] [mix] [slow] [reconnect]
+//       [sio-idle] [sio-storm] [sio-fanout]
 //       [--servers proctord,baseline] [--no-pin] [--quick]
 //
-// With no scenario names it runs them all. The server is pinned to CPU 0
+// With no scenario names it runs the native ones (not the sio-* ones). The server is pinned to CPU 0
 // and the load tool to CPU 1 (taskset) unless --no-pin. --quick shortens
 // every run (for trying the suite, not for figures).
 
@@ -28,6 +32,7 @@ const option = (name, fallback) => {
 };
 const wanted = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--servers'));
 const all = ['idle', 'storm', 'fanout', 'mix', 'slow', 'reconnect'];
+const sioAll = ['sio-idle', 'sio-storm', 'sio-fanout'];
 const runs = wanted.length ? wanted : all;
 const servers = option('--servers', 'proctord,baseline').split(',');
 const pin = !flag('--no-pin') && cpus().length >= 2;
@@ -56,14 +61,20 @@ function proc(pid) {
 }
 
 /// Starts proctord or the baseline on CPU 0; resolves {name, pid, port, secret, stop}.
-async function startServer(kind, extra = []) {
+/// `sio`: the Socket.IO baseline, and proctord's study-room limits out of
+/// the way (sockets and users per address).
+async function startServer(kind, extra = [], sio = false) {
   const secret = randomBytes(32).toString('hex');
   const dir = mkdtempSync(path.join(tmpdir(), `bench-${kind}-`));
+  const sioLimits = sio ? ['--public-max-conns-per-ip', '100000', '--public-user-rate', '100000'] : [];
   const [cmd, argv] = kind === 'proctord'
     ? onCpu(0, proctordBin, ['--port', '0', '--bind', '127.0.0.1', '--db', path.join(dir, 'bench.db'),
         '--jwt-secret', secret, '--log-level', 'info', '--rate-limit', '1000000', '--rate-burst', '1000000',
-        '--max-conns-per-ip', '20000', '--caf-threads', '1', ...extra])
-    : onCpu(0, process.execPath, [path.join(here, 'baseline/ws-server.mjs'), '--port', '0', '--secret', secret]);
+        '--max-conns-per-ip', '20000', '--caf-threads', '1', ...sioLimits, ...extra])
+    : sio
+      ? onCpu(0, process.execPath, [path.join(here, 'baseline/sio-server.mjs'), '--port', '0', '--secret', secret,
+          '--max-conns-per-ip', '100000'])
+      : onCpu(0, process.execPath, [path.join(here, 'baseline/ws-server.mjs'), '--port', '0', '--secret', secret]);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const port = await new Promise((resolve, reject) => {
@@ -80,7 +91,7 @@ async function startServer(kind, extra = []) {
   child.removeAllListeners('exit');
   await sleep(300);
   return {
-    kind, pid: child.pid, port, secret, db: path.join(dir, 'bench.db'),
+    kind, pid: child.pid, port, secret, db: path.join(dir, 'bench.db'), sio,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => { child.once('exit', r); setTimeout(r, 10000); });
@@ -98,7 +109,8 @@ async function load(server, name, sets = [], extra = []) {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-report-'));
   const json = path.join(dir, 'r.json');
   const q = quick ? ['--set', 'durationSeconds=3', '--set', 'warmupSeconds=1'] : [];
-  const argv = [scenario(name), '--url', `ws://127.0.0.1:${server.port}/ws`, '--secret', server.secret,
+  const urlPath = server.sio ? '/socket.io/' : '/ws';
+  const argv = [scenario(name), '--url', `ws://127.0.0.1:${server.port}${urlPath}`, '--secret', server.secret,
     '--server-pid', String(server.pid), '--json', json, '--quiet', ...q,
     ...sets.flatMap((s) => ['--set', s]), ...extra];
   const [cmd, full] = onCpu(1, loadBin, argv);
@@ -124,8 +136,10 @@ async function stats(server) {
 
 const rows = [];
 const label = { proctord: 'proctord', baseline: 'Node ws baseline' };
+const sioLabel = { proctord: 'proctord Socket.IO door', baseline: 'Node socket.io baseline' };
 function row(scenarioName, figure, kind, value, target = '') {
-  const line = `| ${scenarioName} | ${figure} | ${label[kind]} | ${value} | ${target} |`;
+  const who = /\bsio\b/.test(scenarioName) ? sioLabel[kind] : label[kind];
+  const line = `| ${scenarioName} | ${figure} | ${who} | ${value} | ${target} |`;
   rows.push(line);
   console.log(line);
 }
@@ -256,12 +270,84 @@ async function reconnect(kind) {
   await server.stop();
 }
 
-const table = { idle, storm, fanout, mix, slow, reconnect };
+// S1. Socket.IO idle capacity: one load process (18,900 sockets fit under
+// 20,000 open files) over source addresses 127.0.0.2-7, rooms of 100, every
+// socket joined; users are created before the ramp, so the report's
+// server.idle sample (after them) splits their cost from the sockets'.
+async function sioIdle(kind) {
+  const server = await startServer(kind, [], true);
+  const rooms = quick ? 10 : 189;
+  const before = proc(server.pid);
+  const r = await load(server, 'sio-idle', [`rooms=${rooms}`, 'rampPerSecond=500', 'warmupSeconds=1',
+    `durationSeconds=${quick ? 10 : 30}`],
+    ['--threads', '1', '--source-addresses', '127.0.0.2-127.0.0.7']);
+  const open = r.connections.connected;
+  const s = r.server;
+  const usersKiB = s.idle ? s.idle.rssKiB - before.rss : null;
+  const perSocket = s.bytesPerConnection != null ? s.bytesPerConnection / 1024 : null;
+  const withUser = s.connected ? ((s.connected.rssKiB - before.rss) / open) : null;
+  const idleCpu = s.cpuSecondsInWindow != null ? (s.cpuSecondsInWindow / r.measuredSeconds) * 100 : null;
+  row('S1 sio idle', `sockets joined (of ${f(rooms * 100)}; failed)`, kind,
+    `${f(r.connections.joined)} (${r.connections.failed}; errors ${Object.keys(r.errors).length})`, '~19,000');
+  row('S1 sio idle', 'RSS per idle joined socket (users created before)', kind, `${f(perSocket, 2)} KiB`, '≤ 5 KiB');
+  row('S1 sio idle', 'RSS per socket with its user and membership', kind,
+    `${f(withUser, 2)} KiB (users alone: ${f(usersKiB / 1024, 1)} MiB)`);
+  row('S1 sio idle', 'server CPU, all idle (Engine.IO pings every 25 s)', kind, `${f(idleCpu, 1)} %`);
+  row('S1 sio idle', 'join p50 / p99 (join-room → own user-joined), ramp', kind,
+    `${f(r.latencyMs.join.p50, 1)} / ${f(r.latencyMs.join.p99, 1)} ms, ${f(r.connections.rampSeconds, 1)} s`);
+  await server.stop();
+}
+
+// S2. Socket.IO connection storm: Engine.IO WebSocket + CONNECT to a namespace.
+async function sioStorm(kind) {
+  const server = await startServer(kind, [], true);
+  const r = await load(server, 'sio-storm', quick ? ['rooms=10'] : []);
+  row('S2 sio storm', `handshakes/s (${f(r.connections.connected)} sockets, ${r.connections.failed} failed)`, kind,
+    f(r.connections.handshakesPerSecond), '≥ 4,000/s');
+  row('S2 sio storm', 'handshake p50 / p99 (TCP connect → CONNECT answer)', kind,
+    `${f(r.latencyMs.handshake.p50, 1)} / ${f(r.latencyMs.handshake.p99, 1)} ms`);
+  await server.stop();
+}
+
+// S3. Study room fan-out: admin broadcasts into 20 full rooms of 100,
+// stepped until delivered < 90 % of offered; then the latency at 50 %.
+async function sioFanout(kind) {
+  const server = await startServer(kind, [], true);
+  const steps = quick ? [10, 40] : [10, 20, 40, 60, 80, 100, 130, 160, 200];
+  let best = null;
+  for (const rate of steps) {
+    const r = await load(server, 'sio-fanout', [`host.announce.perSecond=${rate}`]);
+    const offered = rate * 20 * 100;
+    const got = r.messages.deliveriesPerSecond;
+    const l = r.loss.roomBroadcast ?? { expected: 0, lost: 0 };
+    console.error(`  ${kind} sio fan-out ${rate}/s per room: offered ${f(offered)}/s delivered ${f(got)}/s ` +
+      `p99 ${f(r.latencyMs.delivery.p99, 1)} ms, ${f(r.server.cpuMicrosPerDelivery, 2)} µs/delivery, ` +
+      `lost ${l.lost} of ${l.expected}, POST p99 ${f(r.latencyMs.ack.p99, 1)} ms`);
+    if (!best || got > best.got) best = { rate, got, r, l };
+    if (got < 0.9 * offered || r.latencyMs.delivery.p99 > 200) break;
+  }
+  const cpuPct = (best.r.server.cpuSecondsInWindow / best.r.measuredSeconds) * 100;
+  row('S3 sio fan-out', 'deliveries/s at saturation (20 rooms of 100, admin broadcasts)', kind,
+    `${f(best.got)} (at ${best.rate}/s per room)`, '');
+  row('S3 sio fan-out', 'server CPU per delivery (at saturation)', kind,
+    `${f(best.r.server.cpuMicrosPerDelivery, 2)} µs (${f(cpuPct)} % of a core)`, '');
+  row('S3 sio fan-out', 'lost at saturation (expected = joined sockets per broadcast)', kind,
+    `${best.l.lost} of ${f(best.l.expected)}`, '0');
+  const rate = Math.max(1, (best.got * 0.5) / (20 * 100));
+  const r = await load(server, 'sio-fanout', [`host.announce.perSecond=${rate.toFixed(2)}`]);
+  const d = r.latencyMs.delivery;
+  row('S3 sio fan-out', `latency at 50 %: p50 / p99 / p99.9 (${f(r.messages.deliveriesPerSecond)}/s)`, kind,
+    `${f(d.p50, 2)} / ${f(d.p99, 2)} / ${f(d.p999, 2)} ms (POST p99 ${f(r.latencyMs.ack.p99, 2)} ms)`);
+  await server.stop();
+}
+
+const table = { idle, storm, fanout, mix, slow, reconnect,
+  'sio-idle': sioIdle, 'sio-storm': sioStorm, 'sio-fanout': sioFanout };
 console.log(`proctord bench suite, ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0].model}, ` +
   `pinned: ${pin ? 'server CPU 0, load CPU 1' : 'no'}`);
 console.log('| scenario | figure | server | measured | target |');
 console.log('|---|---|---|---|---|');
 for (const name of runs) {
-  if (!table[name]) throw new Error(`unknown scenario ${name} (${all.join(', ')})`);
+  if (!table[name]) throw new Error(`unknown scenario ${name} (${[...all, ...sioAll].join(', ')})`);
   for (const kind of servers) await table[name](kind);
 }

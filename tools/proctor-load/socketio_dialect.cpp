@@ -16,7 +16,7 @@
 // The workload is the admin's: during the window, `host.announce.perSecond`
 // broadcasts per room (POST /api/public/rooms/:id/broadcast, event
 // `load-notice`, `host.announce.bytes` of text carrying the sender's
-// monotonic stamp), from up to four threads with a keep-alive connection
+// monotonic stamp), from up to 16 threads with a keep-alive connection
 // each. Each broadcast expects one delivery per socket of this tool joined
 // in the room (tally `roomBroadcast`); `user-joined` and `user-left` are
 // counted as `presence` (no loss figure).
@@ -388,7 +388,10 @@ public:
     if (!rate.enabled())
       return {};
     stop_ = false;
-    auto threads = std::min<std::size_t>(4, ctx.rooms.size());
+    // A sender waits for each answer: enough of them that a server which
+    // answers after its fan-out (Node's emit is synchronous) is never idle
+    // for want of requests.
+    auto threads = std::min<std::size_t>(16, ctx.rooms.size());
     for (std::size_t k = 0; k < threads; ++k)
       senders_.emplace_back([this, &ctx, k, threads] { send_loop(ctx, k, threads); });
     return {};

@@ -464,20 +464,26 @@ private:
     return ids;
   }
 
-  /// Thread k of n broadcasts into rooms k, k + n, ... in turn, open loop
-  /// at host.announce.perSecond each (no burst to catch up after a stall of
-  /// a second: those are counted as not sent).
+  /// Thread k of n broadcasts into rooms k, k + n, k + 2n, ... (mod the
+  /// room count) in turn, open loop, so that every room gets
+  /// host.announce.perSecond from all threads together (no burst to catch
+  /// up after a stall of a second: those are counted as not sent).
   void send_loop(run_context& ctx, std::size_t k, std::size_t n) {
     auto& rate = ctx.plan.host.announce;
+    auto rooms = ctx.rooms.size();
     std::vector<room_slot*> mine;
-    for (std::size_t r = k; r < ctx.rooms.size(); r += n)
+    std::vector<bool> seen(rooms, false);
+    for (auto r = k % rooms; !seen[r]; r = (r + n) % rooms) {
+      seen[r] = true;
       mine.push_back(&ctx.rooms[r]);
+    }
     std::vector<std::string> targets;
     for (auto* room : mine)
       targets.push_back("/api/public/rooms/" + room->id() + "/broadcast");
     auto api = ctx.http_from("");
-    auto interval = std::max<std::int64_t>(
-      1, static_cast<std::int64_t>(1e9 / (rate.per_second * static_cast<double>(mine.size()))));
+    // This thread's share of rooms × perSecond.
+    auto per_second = rate.per_second * static_cast<double>(rooms) / static_cast<double>(n);
+    auto interval = std::max<std::int64_t>(1, static_cast<std::int64_t>(1e9 / per_second));
     auto next = mono_ns() + static_cast<std::int64_t>(k) * interval / static_cast<std::int64_t>(n);
     std::size_t turn = 0;
     while (!stop_.load()) {

@@ -313,8 +313,8 @@ export function connectStudy(server, roomId, opts) {
 // -- raw Engine.IO / Socket.IO frames ------------------------------------------------
 
 /// A raw WebSocket on /socket.io/ that opened the Engine.IO session and
-/// CONNECTed to /public-room/:roomId. Frames are queued; Engine.IO pings are
-/// answered. opts: localAddress.
+/// CONNECTed to /public-room/:roomId. Frames are queued; Engine.IO pings and
+/// the seed's `ping` events are answered. opts: localAddress.
 export class RawStudyWs {
   static async open(server, roomId, { localAddress } = {}) {
     const raw = new RawStudyWs(server, localAddress);
@@ -346,7 +346,9 @@ export class RawStudyWs {
     this.ws.on('message', (data, isBinary) => {
       const frame = isBinary ? Buffer.from(data) : data.toString('utf8');
       this.frames.push(frame);
+      // Engine.IO pings and the seed's `ping` event are answered, not queued.
       if (frame === '2') { this.send('3'); return; }
+      if (this.nsp && frame === `42${this.nsp},["ping"]`) { this.send(`42${this.nsp},["pong"]`); return; }
       this.queue.push(frame);
       this.waiter?.();
     });

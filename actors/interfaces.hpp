@@ -111,6 +111,9 @@ using store_actor = caf::typed_actor<
     std::vector<persistence::contest_record>>,
   caf::replies_to<contest_atom, std::string>::with<
     persistence::contest_snapshot>,
+  // Every public user, room and membership (seed 002), to restore the
+  // public study rooms after a restart.
+  caf::replies_to<study_atom>::with<persistence::study_snapshot>,
   // internal: commit what has accumulated.
   caf::reacts_to<flush_atom>>;
 

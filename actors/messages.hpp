@@ -32,6 +32,7 @@ using events_atom = caf::atom_constant<caf::atom("events")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using contests_atom = caf::atom_constant<caf::atom("contests")>;
 using contest_atom = caf::atom_constant<caf::atom("contest")>;
+using study_atom = caf::atom_constant<caf::atom("study")>;
 
 /// A connection's channel: 0 for dialects with one room per connection.
 using channel_id = std::uint16_t;
@@ -192,8 +193,8 @@ typename Inspector::result_type inspect(Inspector& f, kick_record& x) {
            x.kicked_at);
 }
 
-// event_record, replay_query, replay_page and the contest rows:
-// actors/store_messages.hpp.
+// event_record, replay_query, replay_page, the contest rows and the public
+// study rooms' rows: actors/store_messages.hpp.
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
@@ -206,7 +207,8 @@ typename Inspector::result_type inspect(Inspector& f, write_set& x) {
   return f(caf::meta::type_name("write_set"), x.rooms, x.members,
            x.violations, x.submissions, x.join_attempts, x.kicks, x.events,
            x.contests, x.contest_questions, x.contest_participants,
-           x.contest_answers, x.contest_standings);
+           x.contest_answers, x.contest_standings, x.public_users,
+           x.public_rooms, x.public_members);
 }
 
 /// Everything a room needs to come back after a restart.

@@ -108,6 +108,14 @@ store(store_actor::stateful_pointer<store_state> self,
         return make_error(protocol::error_code::store_unavailable);
       }
     },
+    [=](study_atom) -> caf::result<persistence::study_snapshot> {
+      try {
+        return self->state.db->load_study();
+      } catch (const std::exception& e) {
+        spdlog::error("store fails to load the public rooms: {}", e.what());
+        return make_error(protocol::error_code::store_unavailable);
+      }
+    },
     [=](flush_atom) { flush(self); },
   };
 }

@@ -1,8 +1,9 @@
 #pragma once
 // inspect() overloads for the store's replay types (persistence/records.hpp),
 // so that they travel in CAF messages between a room and the store reader,
-// and for the contest rows (persistence/contest_records.hpp) that a contest
-// writes and loads through the store. Included by actors/messages.hpp.
+// for the contest rows (persistence/contest_records.hpp) that a contest
+// writes and loads through the store, and for the public study rooms' rows
+// (persistence/study_records.hpp). Included by actors/messages.hpp.
 
 #include "persistence/records.hpp"
 
@@ -72,6 +73,33 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, contest_snapshot& x) {
   return f(caf::meta::type_name("contest_snapshot"), x.contest, x.questions,
            x.participants, x.answers, x.standings);
+}
+
+// -- public study rooms -------------------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, public_user_record& x) {
+  return f(caf::meta::type_name("public_user_record"), x.user_id, x.user_name,
+           x.address_hash, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, public_room_record& x) {
+  return f(caf::meta::type_name("public_room_record"), x.room_id, x.name,
+           x.capacity, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, public_member_record& x) {
+  return f(caf::meta::type_name("public_member_record"), x.room_id, x.user_id,
+           x.joined_at, x.removed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, study_snapshot& x) {
+  return f(caf::meta::type_name("study_snapshot"), x.users, x.rooms,
+           x.members);
 }
 
 } // namespace proctord::persistence

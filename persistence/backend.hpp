@@ -71,6 +71,10 @@ public:
   /// One contest with its questions, participants, answers and standings;
   /// store_error when there is no such contest.
   virtual contest_snapshot load_contest(const std::string& contest_id) = 0;
+
+  /// Every public user, room and membership: users and rooms by created_at
+  /// then id, members by room, joined_at then user.
+  virtual study_snapshot load_study() = 0;
 };
 
 /// A read-only connection for replays: never takes the write lock, sees what

@@ -3,6 +3,7 @@
 // Unix epoch; 0 means "not set" (NULL in the database).
 
 #include "persistence/contest_records.hpp"
+#include "persistence/study_records.hpp"
 
 #include <cstdint>
 #include <string>
@@ -146,6 +147,10 @@ struct write_set {
   std::vector<contest_participant_record> contest_participants;
   std::vector<contest_answer_record> contest_answers;
   std::vector<contest_standing_record> contest_standings;
+  // public study rooms (persistence/study_records.hpp)
+  std::vector<public_user_record> public_users;
+  std::vector<public_room_record> public_rooms;
+  std::vector<public_member_record> public_members;
 };
 
 } // namespace proctord::persistence

@@ -118,7 +118,8 @@ public:
                              " AND idempotencyKey IS NOT NULL"
                              " ORDER BY userId, idempotencyKey"),
       replay_(db_.get(), replay_statements::snapshot::caller),
-      contests_(db_.get()) {}
+      contests_(db_.get()),
+      study_(db_.get()) {}
 
   ~sqlite_backend() override { rollback(); }
 
@@ -156,6 +157,7 @@ public:
       for (const auto& k : ws.kicks) write(k);
       for (const auto& e : ws.events) write(e);
       contests_.write(ws);
+      study_.write(ws);
       stmt_use(release_).run();
     } catch (const std::exception& e) {
       if (undo_write_set()) throw;
@@ -271,6 +273,8 @@ public:
   contest_snapshot load_contest(const std::string& contest_id) override {
     return contests_.load_contest(contest_id);
   }
+
+  study_snapshot load_study() override { return study_.load(); }
 
 private:
   static void read_keys(statement& s, const std::string& room_id,
@@ -412,6 +416,7 @@ private:
   statement select_submission_keys_, select_violation_keys_;
   replay_statements replay_;
   contest_statements contests_;
+  study_statements study_;
   /// Row ids of the current write set's submissions, in order.
   std::vector<std::int64_t> submission_ids_;
 };

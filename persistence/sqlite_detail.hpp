@@ -194,4 +194,27 @@ private:
   statement select_standings_;
 };
 
+// -- public study rooms (sqlite_study.cpp) ------------------------------------
+
+/// The public rooms' tables' statements on the writer's connection.
+class study_statements {
+public:
+  explicit study_statements(sqlite3* db);
+
+  /// Writes the public vectors of `ws` in the order users, rooms, members.
+  /// Runs inside the caller's savepoint; throws store_error at the first bad
+  /// row.
+  void write(const write_set& ws);
+
+  study_snapshot load();
+
+private:
+  void write(const public_user_record& u);
+  void write(const public_room_record& r);
+  void write(const public_member_record& m);
+
+  statement insert_user_, upsert_room_, upsert_member_, delete_member_;
+  statement select_users_, select_rooms_, select_members_;
+};
+
 } // namespace proctord::persistence::sqlite_detail

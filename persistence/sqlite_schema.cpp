@@ -225,6 +225,37 @@ CREATE TABLE contest_standings (
   PRIMARY KEY (contestId, userId)
 );
 )sql",
+
+  // 5: public study rooms (seed 002). Nothing of versions 1-4 changes.
+  //
+  // Every time here is part of the row, not optional: stored as given and
+  // NOT NULL (as join_attempts.requestedAt). public_users is written once
+  // (an insert: a second row with the same userId fails its write set);
+  // public_rooms is upserted; a membership row is upserted on a join and
+  // deleted on a leave or a disconnect. addressHash is a keyed hash of the
+  // address that created the user, never the address; its index serves
+  // looking up the users one address created, in time order.
+  R"sql(
+CREATE TABLE public_users (
+  userId      TEXT PRIMARY KEY NOT NULL,
+  userName    TEXT NOT NULL,
+  addressHash TEXT NOT NULL,
+  createdAt   INTEGER NOT NULL
+);
+CREATE INDEX public_users_address ON public_users (addressHash, createdAt);
+CREATE TABLE public_rooms (
+  roomId    TEXT PRIMARY KEY NOT NULL,
+  name      TEXT NOT NULL,
+  capacity  INTEGER NOT NULL CHECK (capacity > 0),
+  createdAt INTEGER NOT NULL
+);
+CREATE TABLE public_room_members (
+  roomId   TEXT NOT NULL REFERENCES public_rooms (roomId),
+  userId   TEXT NOT NULL REFERENCES public_users (userId),
+  joinedAt INTEGER NOT NULL,
+  PRIMARY KEY (roomId, userId)
+);
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 

@@ -39,8 +39,12 @@ const std::vector<const char*>& message_type_names() {
     "proctord.contests_actor",
     "proctord.sio_connect", "proctord.sio_from", "proctord.sio_envelope",
     "proctord.sio_seated", "proctord.sio_join", "proctord.sio.command",
-    "proctord.sio_connection_actor", "proctord.sio_domain_actor"};
-  static_assert(caf::detail::tl_size<message_types>::value == 56,
+    "proctord.sio_connection_actor", "proctord.sio_domain_actor",
+    "proctord.study_snapshot", "proctord.study_request", "proctord.study_reply",
+    "proctord.study_attach", "proctord.study_socket_cmd",
+    "proctord.study_occupancy", "proctord.study_room_actor",
+    "proctord.study_actor"};
+  static_assert(caf::detail::tl_size<message_types>::value == 64,
                 "one name per type");
   return names;
 }

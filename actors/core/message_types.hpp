@@ -6,6 +6,7 @@
 #include "actors/contest/interfaces.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/socketio/interfaces.hpp"
+#include "actors/study/interfaces.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/detail/type_list.hpp>
@@ -43,7 +44,10 @@ using message_types = caf::detail::type_list<
   contests_actor,
   // the Socket.IO door
   sio_connect, sio_from, sio_envelope, sio_seated, sio_join,
-  protocol::socketio::command, sio_connection_actor, sio_domain_actor>;
+  protocol::socketio::command, sio_connection_actor, sio_domain_actor,
+  // public study rooms (seed 002)
+  persistence::study_snapshot, study_request, study_reply, study_attach,
+  study_socket_cmd, study_occupancy, study_room_actor, study_actor>;
 
 /// Registers every type of message_types with `cfg`.
 void add_message_types(caf::actor_system_config& cfg);

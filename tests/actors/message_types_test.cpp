@@ -11,6 +11,8 @@
 #include "actors/contest/timer.hpp"
 #include "actors/directory.hpp"
 #include "actors/socketio/connection.hpp"
+#include "actors/study/directory.hpp"
+#include "actors/study/room.hpp"
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
@@ -37,6 +39,8 @@ struct samples : actor_fixture {
   contest_connection_actor contest_conn;
   sio_connection_actor sio_conn;
   sio_domain_actor sio_domain;
+  study_actor study_dir;
+  study_room_actor study_room_hdl;
 
   samples() {
     auto host = connect("h1", "Hal");
@@ -68,6 +72,14 @@ struct samples : actor_fixture {
       },
       0);
     remember(sio_domain);
+    study_config scfg;
+    scfg.hash_key = "k";
+    study_dir = sys.spawn(study_directory, scfg, store_.writer, relay_,
+                          persistence::study_snapshot{});
+    remember(study_dir);
+    study_room_hdl = sys.spawn(study_room, scfg, store_.writer, relay_, study_dir,
+                               p::public_room_record{"pr1", "Library", 8, 1});
+    remember(study_room_hdl);
   }
 
   pc::question_view question() {
@@ -187,6 +199,9 @@ struct samples : actor_fixture {
     ws.submissions.push_back(
       p::submission_record{"ABC123", "u1", "print(1)", "python", 6, "key"});
     ws.events.push_back(event_row());
+    ws.public_users.push_back(p::public_user_record{"pu1", "Sam", "ab12", 3});
+    ws.public_rooms.push_back(p::public_room_record{"pr1", "Library", 8, 4});
+    ws.public_members.push_back(p::public_member_record{"pr1", "pu1", 0, true});
     return ws;
   }
   p::room_record make(p::room_record*) { return room_row(); }
@@ -309,6 +324,46 @@ struct samples : actor_fixture {
   }
   sio_connection_actor make(sio_connection_actor*) { return sio_conn; }
   sio_domain_actor make(sio_domain_actor*) { return sio_domain; }
+  p::study_snapshot make(p::study_snapshot*) {
+    p::study_snapshot s;
+    s.users.push_back(p::public_user_record{"pu1", "Sam \"quoted\"",
+                                            std::string(64, 'f'),
+                                            1'700'000'000'000});
+    s.rooms.push_back(p::public_room_record{"pr1", "Library", 8,
+                                            1'700'000'000'001});
+    s.members.push_back(
+      p::public_member_record{"pr1", "pu1", 1'700'000'000'002, false});
+    return s;
+  }
+
+  study_request make(study_request*) {
+    study_request r;
+    r.what = study_request::op::broadcast;
+    r.room_id = "pr1";
+    r.event = "notice";
+    r.data = R"({"text":"hi"})";
+    return r;
+  }
+  study_reply make(study_reply*) {
+    study_reply r;
+    r.status = 201;
+    r.user = study_user_view{"pu1", "Sam", 5};
+    r.rooms = {study_room_view{"pr1", "Library", 8, 2, 7}};
+    r.recipients = 3;
+    return r;
+  }
+  study_attach make(study_attach*) {
+    return study_attach{sio_from{recipient{11, 1}, "/public-room/pr1"}, sio_conn,
+                        std::string(64, 'a')};
+  }
+  study_socket_cmd make(study_socket_cmd*) {
+    return study_socket_cmd{sio_from{recipient{11, 1}, "/public-room/pr1"},
+                            protocol::study::cmd::join_room{"pu1"},
+                            study_user_view{"pu1", "Sam", 5}};
+  }
+  study_occupancy make(study_occupancy*) { return study_occupancy{"pr1", 4}; }
+  study_room_actor make(study_room_actor*) { return study_room_hdl; }
+  study_actor make(study_actor*) { return study_dir; }
 
   template <class T>
   void round_trip(const char* name) {

@@ -1,6 +1,7 @@
 // The store actor: group commit (write sets that wait together commit in one
 // transaction), every requester answered after COMMIT, a bad write set
-// failing alone, and the room list for the directory.
+// failing alone, the room list for the directory, and the public study
+// rooms.
 
 #include "fixture.hpp"
 
@@ -223,6 +224,49 @@ TEST_CASE_METHOD(store_fixture,
   CHECK(db->count("SELECT 1 FROM room_users WHERE userId = 'a'") == 1);
   CHECK(a->committed);
   CHECK(a->own_rows_at_answer == 1);
+}
+
+TEST_CASE_METHOD(store_fixture,
+                 "store: answers study_atom with the public users rooms and "
+                 "members it has committed",
+                 "[store]") {
+  persistence::write_set ws;
+  ws.public_users = {{"pu2", "Sam", "ab12", 1'700'000'000'002},
+                     {"pu1", "Kim", "cd34", 1'700'000'000'001}};
+  ws.public_rooms = {{"pr1", "Library", 8, 1'700'000'000'003}};
+  ws.public_members = {{"pr1", "pu1", 1'700'000'000'004, false},
+                       {"pr1", "pu2", 1'700'000'000'005, false}};
+  auto written = request(ws);
+  drain();
+  persistence::write_set leave;
+  leave.public_members = {{"pr1", "pu2", 0, true}};
+  auto left = request(leave);
+  drain();
+  REQUIRE(written->committed);
+  REQUIRE(left->committed);
+
+  auto snap = std::make_shared<persistence::study_snapshot>();
+  auto failed = std::make_shared<bool>(false);
+  spawn_fn([=, s = store_.writer](caf::event_based_actor* self) -> caf::behavior {
+    self->request(s, caf::infinite, study_atom::value)
+      .then([=](persistence::study_snapshot& got) { *snap = std::move(got); },
+            [=](caf::error&) { *failed = true; });
+    return {};
+  });
+  drain();
+  CHECK_FALSE(*failed);
+  REQUIRE(snap->users.size() == 2);
+  CHECK(snap->users[0].user_id == "pu1"); // by createdAt
+  CHECK(snap->users[0].user_name == "Kim");
+  CHECK(snap->users[0].address_hash == "cd34");
+  CHECK(snap->users[1].user_id == "pu2");
+  REQUIRE(snap->rooms.size() == 1);
+  CHECK(snap->rooms[0].name == "Library");
+  CHECK(snap->rooms[0].capacity == 8);
+  REQUIRE(snap->members.size() == 1); // pu2 left
+  CHECK(snap->members[0].user_id == "pu1");
+  CHECK(snap->members[0].joined_at == 1'700'000'000'004);
+  CHECK_FALSE(snap->members[0].removed);
 }
 
 // -- failures injected with a trigger (tests/sqlite_support.hpp) -------------

@@ -10,11 +10,11 @@
 using namespace proctord::persistence;
 using namespace proctord::persistence::test;
 
-TEST_CASE("open creates the schema at user_version 4") {
+TEST_CASE("open creates the schema at user_version 5") {
   temp_db file;
   auto db = open_sqlite(file.path());
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 4);
+  CHECK(c.integer("PRAGMA user_version") == 5);
   CHECK(columns_of(c, "rooms")
         == "roomId,hostId,hostName,roomname,maxGuests,question,duration,"
            "isPublic,status,createdAt,startedAt,endsAt,endedAt");
@@ -45,8 +45,13 @@ TEST_CASE("open creates the schema at user_version 4") {
            "totalScore,idempotencyKey,submittedAt");
   CHECK(columns_of(c, "contest_standings")
         == "contestId,userId,username,rank,score,timeMs");
+  CHECK(columns_of(c, "public_users")
+        == "userId,userName,addressHash,createdAt");
+  CHECK(columns_of(c, "public_rooms") == "roomId,name,capacity,createdAt");
+  CHECK(columns_of(c, "public_room_members") == "roomId,userId,joinedAt");
   CHECK(db->load_rooms().empty());
   CHECK(db->load_contests().empty());
+  CHECK(db->load_study().users.empty());
 }
 
 TEST_CASE("the database is in WAL mode as seen by another connection") {
@@ -74,7 +79,7 @@ TEST_CASE("reopening an existing database is idempotent and keeps its data") {
     CHECK(db->load_members("r1").size() == 1);
   }
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 4);
+  CHECK(c.integer("PRAGMA user_version") == 5);
 }
 
 TEST_CASE("the sync mode sets PRAGMA synchronous on the store's connection") {

@@ -252,6 +252,57 @@ inline void check_same(const contest_standing_record& a,
   CHECK(a.time_ms == b.time_ms);
 }
 
+// -- public study rooms -------------------------------------------------------
+
+/// An anonymous user created at `created_at` from address hash `hash`.
+inline public_user_record make_public_user(const std::string& id,
+                                           millis created_at,
+                                           const std::string& hash = "ab12") {
+  return {id, "name-" + id, hash, created_at};
+}
+
+inline public_room_record make_public_room(const std::string& id,
+                                           millis created_at,
+                                           std::int32_t capacity = 8) {
+  return {id, "Room " + id, capacity, created_at};
+}
+
+inline public_member_record make_public_member(const std::string& room,
+                                               const std::string& user,
+                                               millis joined_at) {
+  return {room, user, joined_at, false};
+}
+
+/// The write that removes `user` from `room`.
+inline public_member_record removal(const std::string& room,
+                                    const std::string& user) {
+  return {room, user, 0, true};
+}
+
+inline void check_same(const public_user_record& a,
+                       const public_user_record& b) {
+  CHECK(a.user_id == b.user_id);
+  CHECK(a.user_name == b.user_name);
+  CHECK(a.address_hash == b.address_hash);
+  CHECK(a.created_at == b.created_at);
+}
+
+inline void check_same(const public_room_record& a,
+                       const public_room_record& b) {
+  CHECK(a.room_id == b.room_id);
+  CHECK(a.name == b.name);
+  CHECK(a.capacity == b.capacity);
+  CHECK(a.created_at == b.created_at);
+}
+
+inline void check_same(const public_member_record& a,
+                       const public_member_record& b) {
+  CHECK(a.room_id == b.room_id);
+  CHECK(a.user_id == b.user_id);
+  CHECK(a.joined_at == b.joined_at);
+  CHECK(a.removed == b.removed);
+}
+
 template <class Record>
 inline void check_same(const std::vector<Record>& a,
                        const std::vector<Record>& b) {
@@ -270,11 +321,39 @@ inline void check_same(const contest_snapshot& a, const contest_snapshot& b) {
   check_same(a.standings, b.standings);
 }
 
+inline void check_same(const study_snapshot& a, const study_snapshot& b) {
+  check_same(a.users, b.users);
+  check_same(a.rooms, b.rooms);
+  check_same(a.members, b.members);
+}
+
 inline std::string columns_of(other_connection& c, const std::string& table) {
   std::string out;
   for (const auto& name :
        c.column("SELECT name FROM pragma_table_info('" + table + "')"))
     out += (out.empty() ? "" : ",") + name;
+  return out;
+}
+
+/// Everything in the file, as text: the version, the schema and every row.
+inline std::string dump(other_connection& c) {
+  std::string out = "user_version " + c.text("PRAGMA user_version") + "\n";
+  for (const auto& row :
+       c.column("SELECT type || ' ' || name || ' ' || coalesce(sql, '')"
+                " FROM sqlite_master ORDER BY type, name"))
+    out += row + "\n";
+  for (const auto& table :
+       c.column("SELECT name FROM sqlite_master WHERE type = 'table'"
+                " ORDER BY name")) {
+    std::string cols;
+    for (const auto& col :
+         c.column("SELECT name FROM pragma_table_info('" + table + "')"))
+      cols += (cols.empty() ? "quote(" : " || ',' || quote(") + col + ")";
+    out += table + ":\n";
+    for (const auto& row :
+         c.column("SELECT " + cols + " FROM " + table + " ORDER BY 1"))
+      out += "  " + row + "\n";
+  }
   return out;
 }
 

@@ -129,11 +129,11 @@ TEST_CASE("a version 1 database migrates to version 2 and keeps its rows") {
   }
 
   // On to the latest version (3 adds events.submissionId, the log being
-  // empty; 4 adds the contest tables).
+  // empty; 4 adds the contest tables, 5 the public study rooms).
   auto db = open_sqlite(file.path());
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 4);
-  CHECK(sqlite_detail::latest_schema_version() == 4);
+  CHECK(c.integer("PRAGMA user_version") == 5);
+  CHECK(sqlite_detail::latest_schema_version() == 5);
   CHECK(columns_of(c, "violations")
         == "id,roomId,userId,type,timestamp,violationCount,idempotencyKey");
   CHECK(columns_of(c, "submissions")

@@ -256,7 +256,8 @@ int run(server_options& opts) {
   auto study_hdl = sys.spawn(study_directory, opts.study, store_hdl, relay_hdl,
                              std::move(study_back));
   auto study_http = std::make_shared<study_api>(sys, study_hdl, opts.gateway.tokens,
-                                                opts.trusted_proxies);
+                                                opts.trusted_proxies,
+                                                opts.study.max_capacity);
   srv->add_route(net::route{"/api/public/users", study_http, nullptr});
   srv->add_route(net::route{"/api/public/rooms", study_http, nullptr});
   srv->add_route(net::route{"/api/public/rooms/*", study_http, nullptr});

@@ -258,6 +258,8 @@ test('REST: admin-only endpoints (401, 403), 404 for unknown paths and rooms, 40
   expectHttpError(await rest(server, 'POST', '/api/public/rooms', { token: admin, body: { capacity: 2 } }),
     400, 'INVALID_REQUEST', 'name');
   expectHttpError(await rest(server, 'POST', bc, { token: admin, body: { data: {} } }), 400, 'INVALID_REQUEST', 'event');
+  expectHttpError(await rest(server, 'POST', bc, { token: admin, body: { event: 'disconnect', data: {} } }),
+    400, 'INVALID_REQUEST', 'event');
 
   for (const [method, path] of [
     ['GET', '/api/public/nope'], ['POST', '/api/public/nope'], ['GET', '/api/public/rooms/x/y/z'],

@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
 import { brief, q } from './lib/harness.mjs';
 import {
-  WAIT_MS, isIso, isRecentIso, startStudyServer, rest, expectHttpError, createUser, createRoom,
+  isRecentIso, startStudyServer, rest, expectHttpError, createUser, createRoom,
   joinRest, leaveRest, broadcast, listedRoom, occupancyOf, connectStudy, sqlUntil, until as untilOn,
 } from './lib/study_client.mjs';
 
@@ -131,11 +131,22 @@ test('REST and sockets: users, rooms, join, occupancy, user-joined to everyone, 
   const carol = await createUser(server, 'Carol');
   assert.equal(new Set([alice.userId, bob.userId, carol.userId]).size, 3);
 
-  for (const u of [alice, bob]) {
+  const restJoins = {};
+  for (const [i, u] of [alice, bob].entries()) {
     const r = await joinRest(server, roomId, u.userId);
     assert.equal(r.status, 200, `REST join: ${r.status} ${brief(r.body)}`);
+    assert.equal(r.body.roomId, roomId);
+    assert.equal(r.body.userId, u.userId);
+    assert.equal(r.body.currentOccupancy, i + 1);
+    assert.ok(isRecentIso(r.body.joinedAt), brief(r.body));
+    restJoins[u.userId] = r.body.joinedAt;
   }
   assert.equal(await occupancyOf(server, roomId), 2);
+  // Joining again changes nothing.
+  const again = await joinRest(server, roomId, alice.userId);
+  assert.equal(again.status, 200);
+  assert.equal(again.body.joinedAt, restJoins[alice.userId]);
+  assert.equal(again.body.currentOccupancy, 2);
 
   // A socket that never joins still hears the room's events.
   const watcher = await connect(roomId, 'watcher');
@@ -149,6 +160,7 @@ test('REST and sockets: users, rooms, join, occupancy, user-joined to everyone, 
   const joinedA = await Promise.all(all.map((s) => s.waitFor('user-joined', (d) => d?.userId === alice.userId)));
   for (const d of joinedA) checkJoined(d, alice.userId, 'Alice', 2);
   assert.equal(new Set(joinedA.map((d) => d.joinedAt)).size, 1, 'one joinedAt for everyone');
+  assert.equal(joinedA[0].joinedAt, restJoins[alice.userId], 'joined when the REST join was made');
   const [memberA] = await server.sql(`SELECT * FROM public_room_members WHERE roomId = ${q(roomId)} AND userId = ${q(alice.userId)}`);
   assert.equal(memberA?.joinedAt, Date.parse(joinedA[0].joinedAt), `stored joinedAt: ${brief(memberA)}`);
 
@@ -163,6 +175,7 @@ test('REST and sockets: users, rooms, join, occupancy, user-joined to everyone, 
   // A REST leave of a connected user tells the others.
   const left = await leaveRest(server, roomId, bob.userId);
   assert.equal(left.status, 200, `REST leave: ${left.status} ${brief(left.body)}`);
+  assert.deepEqual(left.body, { roomId, userId: bob.userId, currentOccupancy: 2 });
   for (const s of [watcher, sa, sc]) checkLeft(await s.waitFor('user-left'), bob.userId, 2);
   await sb.expectNone('user-left');
   assert.equal(await occupancyOf(server, roomId), 2);
@@ -171,7 +184,8 @@ test('REST and sockets: users, rooms, join, occupancy, user-joined to everyone, 
   // A broadcast reaches every socket of the namespace with its event and data.
   const data = { message: 'Room capacity changed', n: [1, 2.5, null], nested: { ok: true, s: 'héllo €' } };
   const b = await broadcast(server, roomId, 'room-update', data);
-  assert.ok(b.status >= 200 && b.status < 300, `broadcast: ${b.status} ${brief(b.body)}`);
+  assert.equal(b.status, 200, `broadcast: ${b.status} ${brief(b.body)}`);
+  assert.deepEqual(b.body, { roomId, event: 'room-update', recipients: 4 });
   for (const s of all) assert.deepEqual(await s.waitFor('room-update'), data);
 
   // A disconnect leaves the room and tells the others.

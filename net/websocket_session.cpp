@@ -1,5 +1,5 @@
-// One WebSocket session: reads text frames into its inbound, writes queued
-// frames from its outbound queue. All socket work runs on the session's
+// One WebSocket session: reads text and binary frames into its inbound,
+// writes queued frames from its outbound queue. All socket work runs on the session's
 // strand; send() and close() post onto it from any thread.
 
 #include "net/detail.hpp"
@@ -23,6 +23,13 @@ namespace websocket = boost::beast::websocket;
 
 namespace {
 
+/// A frame waiting for the socket: its bytes and whether it goes out as a
+/// binary frame (a flag rather than a second queue keeps the order).
+struct queued_frame {
+  shared_frame bytes;
+  bool binary = false;
+};
+
 /// The frames waiting for the socket, oldest first. A std::deque would
 /// allocate ~700 bytes for every connection even while empty; this holds
 /// nothing until the first frame waits, and gives back a large buffer once
@@ -31,9 +38,9 @@ class frame_queue {
 public:
   bool empty() const noexcept { return head_ == frames_.size(); }
   std::size_t size() const noexcept { return frames_.size() - head_; }
-  shared_frame& front() noexcept { return frames_[head_]; }
+  queued_frame& front() noexcept { return frames_[head_]; }
 
-  void push_back(shared_frame f) {
+  void push_back(queued_frame f) {
     if (head_ > 0 && head_ * 2 >= frames_.size()) { // reuse the sent half
       frames_.erase(frames_.begin(),
                     frames_.begin() + static_cast<std::ptrdiff_t>(head_));
@@ -43,7 +50,7 @@ public:
   }
 
   void pop_front() noexcept {
-    frames_[head_++].reset();
+    frames_[head_++].bytes.reset();
     if (empty())
       clear();
   }
@@ -52,11 +59,11 @@ public:
     frames_.clear();
     head_ = 0;
     if (frames_.capacity() > 64)
-      std::vector<shared_frame>{}.swap(frames_);
+      std::vector<queued_frame>{}.swap(frames_);
   }
 
 private:
-  std::vector<shared_frame> frames_;
+  std::vector<queued_frame> frames_;
   std::size_t head_ = 0;
 };
 
@@ -74,6 +81,7 @@ public:
   explicit outbound_handle(std::weak_ptr<websocket_session> s) : s_(std::move(s)) {
   }
   void send(shared_frame frame) override;
+  void send_binary(shared_frame frame) override;
   void close(close_code code, std::string reason) override;
   bool congested() const override;
 
@@ -120,11 +128,11 @@ public:
   /// Frames from other threads gather in the inbox; one posted handler
   /// moves all of them onto the session's queue, so a burst of frames to
   /// one client costs one post, not one each.
-  void send(shared_frame frame) {
+  void send(shared_frame frame, bool binary) {
     st_->queued.fetch_add(1, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> guard{inbox_mutex_};
-      inbox_.push_back(std::move(frame));
+      inbox_.push_back(queued_frame{std::move(frame), binary});
       if (drain_posted_)
         return;
       drain_posted_ = true;
@@ -194,12 +202,18 @@ private:
                               ? answer.idle_timeout
                               : st_->cfg.idle_timeout;
     timeouts.keep_alive_pings = true;
+    if (answer.own_heartbeat) {
+      // The dialect pings and times out its peers itself.
+      timeouts.idle_timeout = websocket::stream_base::none();
+      timeouts.keep_alive_pings = false;
+    }
     ws_.set_option(timeouts);
     ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) {
         res.set(http::field::server, "proctord");
       }));
-    ws_.read_message_max(st_->cfg.max_frame_bytes);
+    ws_.read_message_max(answer.max_message_bytes > 0 ? answer.max_message_bytes
+                                                      : st_->cfg.max_frame_bytes);
     ws_.auto_fragment(false);
     if (answer.close_at_once) {
       close_at_once_ = answer.close_at_once;
@@ -235,6 +249,9 @@ private:
     }
     accepted_ = true;
     do_read();
+    // What the endpoint sent from upgrade() (a greeting) waited for the 101.
+    if (!queue_.empty() && !in_flight_ && !closing_)
+      do_write();
     if (stopping_)
       on_close_request(close_code::going_away, "server shutting down");
     else if (close_at_once_)
@@ -257,9 +274,12 @@ private:
       return;
     }
     if (!ws_.got_text()) {
+      bool taken = closing_ || !in_
+                   || in_->on_binary(beast::buffers_to_string(buffer_.data()));
       buffer_.consume(buffer_.size());
-      on_close_request(close_code::unsupported_data, "text frames only");
-      do_read(); // wait for the peer's close frame
+      if (!taken)
+        on_close_request(close_code::unsupported_data, "text frames only");
+      do_read(); // the next frame, or the peer's close frame
       return;
     }
     if (!closing_ && in_) {
@@ -286,13 +306,15 @@ private:
     st_->queued.fetch_sub(frames, std::memory_order_relaxed);
   }
 
-  void on_send(shared_frame frame) {
-    if (closing_ || !accepted_) {
+  /// Before the 101 is written, frames queue up (an endpoint may greet
+  /// from upgrade()); a refused session drops them.
+  void on_send(queued_frame frame) {
+    if (closing_ || !in_) {
       forget(1);
       return;
     }
     auto& cfg = st_->cfg;
-    if (queued_bytes_ + frame->size() > cfg.send_queue_bytes
+    if (queued_bytes_ + frame.bytes->size() > cfg.send_queue_bytes
         || queue_.size() >= cfg.send_queue_frames) {
       ++st_->slow_closed;
       spdlog::warn("net closes slow consumer {} ({} frames, {} bytes queued)",
@@ -303,16 +325,16 @@ private:
       on_close_request(close_code::policy_violation, "send queue overflow");
       return;
     }
-    queued_bytes_ += frame->size();
+    queued_bytes_ += frame.bytes->size();
     queue_.push_back(std::move(frame));
-    if (!in_flight_)
+    if (!in_flight_ && accepted_)
       do_write();
   }
 
   void do_write() {
-    in_flight_ = std::move(queue_.front());
+    in_flight_ = std::move(queue_.front().bytes);
+    ws_.binary(queue_.front().binary);
     queue_.pop_front();
-    ws_.text(true);
     ws_.async_write(asio::buffer(*in_flight_),
                     beast::bind_front_handler(&websocket_session::on_write,
                                               shared_from_this()));
@@ -339,7 +361,15 @@ private:
   }
 
   void on_close_request(close_code code, std::string reason) {
-    if (closing_ || !accepted_)
+    if (!accepted_) {
+      // Asked from upgrade() or before the 101 is out: close once accepted.
+      if (in_ && !close_at_once_) {
+        close_at_once_ = code;
+        close_reason_ = std::move(reason);
+      }
+      return;
+    }
+    if (closing_)
       return;
     closing_ = true;
     close_code_ = code;
@@ -395,9 +425,9 @@ private:
   std::shared_ptr<inbound> in_;
   beast::flat_buffer buffer_;
   std::mutex inbox_mutex_;
-  std::vector<shared_frame> inbox_;   // guarded by inbox_mutex_
+  std::vector<queued_frame> inbox_;   // guarded by inbox_mutex_
   bool drain_posted_ = false;         // guarded by inbox_mutex_
-  std::vector<shared_frame> drained_; // strand only
+  std::vector<queued_frame> drained_; // strand only
   frame_queue queue_;
   shared_frame in_flight_;
   std::size_t queued_bytes_ = 0;
@@ -413,7 +443,12 @@ private:
 
 void outbound_handle::send(shared_frame frame) {
   if (auto s = s_.lock())
-    s->send(std::move(frame));
+    s->send(std::move(frame), false);
+}
+
+void outbound_handle::send_binary(shared_frame frame) {
+  if (auto s = s_.lock())
+    s->send(std::move(frame), true);
 }
 
 void outbound_handle::close(close_code code, std::string reason) {

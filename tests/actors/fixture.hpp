@@ -139,6 +139,14 @@ public:
       in_->on_frame(doc);
   }
 
+  /// No dialect here sends binary messages: recorded raw, for a test to
+  /// notice one.
+  void send_binary(net::shared_frame f) override {
+    CHECK(f != nullptr);
+    if (f)
+      in_->raw.push_back(f);
+  }
+
   void close(net::close_code code, std::string reason) override {
     in_->closed = code.value;
     in_->close_reason = std::move(reason);

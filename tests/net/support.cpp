@@ -149,6 +149,14 @@ std::string get(std::string_view target, std::string_view extra) {
          + std::string{extra} + "\r\n";
 }
 
+std::string request(std::string_view method, std::string_view target,
+                    std::string_view body, std::string_view extra) {
+  return std::string{method} + " " + std::string{target}
+         + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+         + std::to_string(body.size()) + "\r\n" + std::string{extra} + "\r\n"
+         + std::string{body};
+}
+
 std::string upgrade(std::string_view target) {
   return get(target, "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -158,10 +166,15 @@ std::string upgrade(std::string_view target) {
 namespace {
 
 std::string masked(std::uint8_t opcode, std::string_view payload) {
-  // Short frames only: the tests send a few bytes.
   std::string f;
   f.push_back(static_cast<char>(0x80 | opcode));
-  f.push_back(static_cast<char>(0x80 | payload.size()));
+  if (payload.size() < 126) {
+    f.push_back(static_cast<char>(0x80 | payload.size()));
+  } else {
+    f.push_back(static_cast<char>(0x80 | 126));
+    f.push_back(static_cast<char>((payload.size() >> 8) & 0xFF));
+    f.push_back(static_cast<char>(payload.size() & 0xFF));
+  }
   const char mask[4] = {0x11, 0x22, 0x33, 0x44};
   f.append(mask, 4);
   for (std::size_t i = 0; i < payload.size(); ++i)
@@ -173,6 +186,17 @@ std::string masked(std::uint8_t opcode, std::string_view payload) {
 
 std::string ws_text(std::string_view payload) {
   return masked(0x1, payload);
+}
+
+std::string ws_binary(std::string_view payload) {
+  return masked(0x2, payload);
+}
+
+std::uint16_t close_code_of(const std::string& payload) {
+  if (payload.size() < 2)
+    return 0;
+  return static_cast<std::uint16_t>(static_cast<unsigned char>(payload[0]) << 8
+                                    | static_cast<unsigned char>(payload[1]));
 }
 
 std::string ws_close(std::uint16_t code) {
@@ -225,8 +249,14 @@ std::shared_ptr<net::http_endpoint> fixed(std::string body) {
 
 class echo_inbound : public net::inbound {
 public:
-  echo_inbound(std::shared_ptr<app_state> app, std::shared_ptr<net::outbound> out)
-    : app_(std::move(app)), out_(std::move(out)) {
+  echo_inbound(std::shared_ptr<app_state> app, std::shared_ptr<net::outbound> out,
+               bool binary)
+    : app_(std::move(app)), out_(std::move(out)), binary_(binary) {
+  }
+  bool on_binary(std::string frame) override {
+    if (binary_)
+      out_->send_binary(std::make_shared<const std::string>(std::move(frame)));
+    return binary_;
   }
   void on_text(std::string frame) override {
     {
@@ -244,6 +274,7 @@ private:
   // Held strongly, as the real application does: the inbound and the
   // session must not keep each other alive.
   std::shared_ptr<net::outbound> out_;
+  bool binary_ = false;
 };
 
 class ws_endpoint : public net::websocket_endpoint, public net::http_endpoint {
@@ -260,7 +291,8 @@ public:
       return a;
     }
     ++app_->accepted;
-    auto in = std::make_shared<echo_inbound>(app_, std::move(out));
+    auto in = std::make_shared<echo_inbound>(app_, std::move(out),
+                                             req.query == "binary");
     std::lock_guard<std::mutex> guard{app_->mtx};
     app_->inbounds.push_back(in);
     a.handler = in;

@@ -59,12 +59,19 @@ private:
 
 /// "GET <target> HTTP/1.1" with Host and the extra header lines given.
 std::string get(std::string_view target, std::string_view extra = "");
+/// "<method> <target> HTTP/1.1" with Host, the extra header lines given and
+/// `body` (with its Content-Length).
+std::string request(std::string_view method, std::string_view target,
+                    std::string_view body, std::string_view extra = "");
 /// A WebSocket upgrade request for `target`.
 std::string upgrade(std::string_view target);
 
-/// A masked (client) text or close frame.
+/// A masked (client) text, binary or close frame (payloads up to 64 KiB).
 std::string ws_text(std::string_view payload);
+std::string ws_binary(std::string_view payload);
 std::string ws_close(std::uint16_t code);
+/// The code of a close frame's payload (0 when it has none).
+std::uint16_t close_code_of(const std::string& payload);
 
 struct ws_frame {
   int opcode = -1; // -1: none arrived
@@ -92,7 +99,8 @@ struct app_state {
 ///   /later       exact   HTTP: "later", from another thread after 100 ms
 ///   /never       exact   HTTP: never answered
 ///   /drop        exact   HTTP: the responder is dropped unanswered
-///   /ws          exact   WebSocket: echoes "echo:<text>"; ?refuse -> 403
+///   /ws          exact   WebSocket: echoes "echo:<text>"; ?refuse -> 403;
+///                        ?binary: echoes binary frames too (else 1003)
 ///   /both/*      subtree HTTP ("both") and WebSocket (as /ws)
 /// and, with `with_fallback`, a fallback answering 404 "fallback".
 class test_server {

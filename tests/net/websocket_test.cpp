@@ -103,3 +103,43 @@ TEST_CASE("net: a route may take both plain requests and upgrades", "[net]") {
   ws.send(ws_text("yo"));
   CHECK(read_frame(ws).payload == "echo:yo");
 }
+
+TEST_CASE("net: binary frames go to on_binary and send_binary writes opcode 2",
+          "[net]") {
+  test_server ts;
+  client c{ts.port()};
+  open_ws(c, "/ws?binary");
+  const std::string bytes{"\x01\x02\x00\xff", 4};
+  c.send(ws_binary(bytes));
+  auto f = read_frame(c);
+  CHECK(f.opcode == 0x2);
+  CHECK(f.payload == bytes);
+  // Text and binary frames keep their order and their kinds.
+  c.send(ws_text("a"));
+  c.send(ws_binary("b"));
+  c.send(ws_text("c"));
+  auto a = read_frame(c);
+  auto b = read_frame(c);
+  auto cc = read_frame(c);
+  CHECK(a.opcode == 0x1);
+  CHECK(a.payload == "echo:a");
+  CHECK(b.opcode == 0x2);
+  CHECK(b.payload == "b");
+  CHECK(cc.opcode == 0x1);
+  CHECK(cc.payload == "echo:c");
+}
+
+TEST_CASE("net: a binary frame to an inbound that takes none closes with 1003",
+          "[net]") {
+  test_server ts;
+  client c{ts.port()};
+  open_ws(c, "/ws");
+  c.send(ws_binary("nope"));
+  auto f = read_frame(c);
+  REQUIRE(f.opcode == 0x8);
+  CHECK(close_code_of(f.payload) == 1003);
+  c.send(ws_close(1003));
+  CHECK(c.closed_within(2s));
+  c.close();
+  CHECK(eventually([&] { return ts.app().closed.load() == 1; }));
+}

@@ -110,6 +110,9 @@ private:
       beast::error_code ep_ec;
       auto ip = socket.remote_endpoint(ep_ec).address().to_string();
       if (auto slot = acquire_ip_slot(st_, ip)) {
+        // Small frames written back to back (a CONNECT answer and the event
+        // after it) must not wait for the peer's delayed ACK (Nagle).
+        socket.set_option(tcp::no_delay(true), ep_ec);
         if (st_->cfg.socket_send_buffer > 0)
           socket.set_option(asio::socket_base::send_buffer_size(
                               static_cast<int>(st_->cfg.socket_send_buffer)),

@@ -85,11 +85,13 @@ template <class Done>
 void remove_member(self_ptr self, const std::string& user_id, bool tell, Done done) {
   self->request(self->state.store, store_timeout, member_row(self, user_id, 0, true))
     .then(
-      [=](committed_atom) {
+      [=](committed_atom) mutable {
         auto& st = self->state;
         auto i = st.members.find(user_id);
-        if (i == st.members.end())
-          return done(true);
+        if (i == st.members.end()) {
+          done(true);
+          return;
+        }
         for (auto key : i->second.sockets)
           if (auto s = st.sockets.find(key); s != st.sockets.end())
             s->second.user_id.clear();
@@ -100,7 +102,7 @@ void remove_member(self_ptr self, const std::string& user_id, bool tell, Done do
                   study::event{study::evt::user_left{user_id, occupancy(self)}});
         done(true);
       },
-      [=](caf::error& err) {
+      [=](caf::error& err) mutable {
         spdlog::warn("study room {} cannot store the leave of {}: {}",
                      self->state.def.room_id, user_id, caf::to_string(err));
         done(false);
@@ -301,9 +303,11 @@ caf::result<study_reply> rest_leave(self_ptr self, const study_request& req) {
   // The others hear user-left when the member was connected.
   bool connected = !self->state.members.at(req.user_id).sockets.empty();
   remove_member(self, req.user_id, connected, [=](bool ok) mutable {
-    if (!ok)
-      return rp.deliver(failure(503, "STORE_UNAVAILABLE",
-                                "the leave could not be saved; try again"));
+    if (!ok) {
+      rp.deliver(failure(503, "STORE_UNAVAILABLE",
+                         "the leave could not be saved; try again"));
+      return;
+    }
     study_reply r;
     r.room = view(self);
     rp.deliver(std::move(r));

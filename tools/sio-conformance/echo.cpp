@@ -76,7 +76,11 @@ sio_domain_actor::behavior_type echo_domain(self_ptr self, relay_actor relay) {
                                       {}, std::nullopt});
       self->send(j.conn, sio_seated{j.from.at.channel, true});
     },
-    [=](sio_from& f, sio::command& c) { std::visit(on_command{self, f}, c); },
+    [=](sio_from& f, sio::command& c) {
+      // "/custom" only greets (emits `auth`), as the reference server does.
+      if (f.nsp == "/")
+        std::visit(on_command{self, f}, c);
+    },
     [=](sio_from&, leave_atom) {},
   };
 }

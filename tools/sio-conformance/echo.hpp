@@ -7,7 +7,7 @@
 // text, binary as binary).
 //
 // Socket.IO (namespaces "/" and "/custom"): on connect the socket gets
-// `auth` with its CONNECT payload ({} for none); `message` is answered
+// `auth` with its CONNECT payload ({} for none); on "/" only, `message` is answered
 // `message-back` with the same arguments (and attachments);
 // `message-with-ack` is acknowledged with its arguments. Beyond the suites,
 // to exercise acknowledgements from the server: `ask` makes the server emit

@@ -10,7 +10,8 @@
 //
 // --public-ping-interval 1 so the seed's ping/pong shows up within seconds;
 // --public-max-conns-per-ip 100 because these tests hold several sockets
-// from 127.0.0.1 at once (the limit itself is study_limits.test.mjs's).
+// from 127.0.0.1 at once, and --public-user-rate 1000 because they create
+// many users from it (both limits are study_limits.test.mjs's).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +26,9 @@ let server;
 const sockets = [];
 
 before(async () => {
-  server = await startStudyServer(['--public-ping-interval', '1', '--public-max-conns-per-ip', '100']);
+  server = await startStudyServer([
+    '--public-ping-interval', '1', '--public-max-conns-per-ip', '100', '--public-user-rate', '1000',
+  ]);
 });
 
 after(async () => {

@@ -218,7 +218,12 @@ test('REST and sockets: users, rooms, join, occupancy, user-joined to everyone, 
   const members = await sqlUntil(server, `SELECT userId FROM public_room_members WHERE roomId = ${q(roomId)}`,
     (rows) => rows.length === 1);
   assert.deepEqual(members, [{ userId: alice.userId }]);
+
+  // Alice joined over REST, then over her socket: its disconnect takes her out.
   sa.disconnect();
+  checkLeft(await watcher.waitFor('user-left', (d) => d?.userId === alice.userId), alice.userId, 0);
+  assert.equal(await occupancyOf(server, roomId), 0);
+  await sqlUntil(server, `SELECT userId FROM public_room_members WHERE roomId = ${q(roomId)}`, (rows) => rows.length === 0);
   watcher.disconnect();
   sb.disconnect();
 });
@@ -353,7 +358,7 @@ test('INVALID_REQUEST: bad payloads over the socket (which stays usable) and bad
 
 test('default transports: polling, then the upgrade; events flow after it; /api/socket/ serves the rooms too', async () => {
   const { roomId } = await createRoom(server, { name: 'Upgrades', capacity: 5 });
-  const [p, w] = await Promise.all([createUser(server, 'Polly'), createUser(server, 'Webb')]);
+  const [p, w, o] = await Promise.all([createUser(server, 'Polly'), createUser(server, 'Webb'), createUser(server, 'Olly')]);
   const polly = await connect(roomId, 'default transports', { transports: null });
   await until(() => polly.socket.io.engine?.transport?.name === 'websocket', 'the upgrade to websocket');
   checkJoined(await polly.join(p.userId), p.userId, 'Polly', 1);
@@ -362,12 +367,18 @@ test('default transports: polling, then the upgrade; events flow after it; /api/
   checkJoined(await webb.join(w.userId), w.userId, 'Webb', 2);
   checkJoined(await polly.waitFor('user-joined', (d) => d?.userId === w.userId), w.userId, 'Webb', 2);
 
+  // Long-polling only.
+  const olly = await connect(roomId, 'polling only', { transports: ['polling'] });
+  checkJoined(await olly.join(o.userId), o.userId, 'Olly', 3);
+
   assert.equal((await broadcast(server, roomId, 'notice', { text: 'closing soon' })).status, 200);
-  assert.deepEqual(await polly.waitFor('notice'), { text: 'closing soon' });
-  assert.deepEqual(await webb.waitFor('notice'), { text: 'closing soon' });
+  for (const s of [polly, webb, olly]) assert.deepEqual(await s.waitFor('notice'), { text: 'closing soon' });
+  assert.equal(olly.socket.io.engine.transport.name, 'polling');
+  olly.disconnect();
+  for (const s of [polly, webb]) checkLeft(await s.waitFor('user-left'), o.userId, 2);
 
   polly.disconnect();
-  checkLeft(await webb.waitFor('user-left'), p.userId, 1);
+  checkLeft(await webb.waitFor('user-left', (d) => d?.userId === p.userId), p.userId, 1);
   webb.disconnect();
 });
 

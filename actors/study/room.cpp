@@ -92,14 +92,15 @@ void remove_member(self_ptr self, const std::string& user_id, bool tell, Done do
           done(true);
           return;
         }
+        // The others: every socket but the member's own.
+        auto others = tell ? audience(self, user_id) : std::vector<recipient>{};
         for (auto key : i->second.sockets)
           if (auto s = st.sockets.find(key); s != st.sockets.end())
             s->second.user_id.clear();
         st.members.erase(i);
         tell_occupancy(self);
-        if (tell)
-          send_to(self, audience(self, user_id),
-                  study::event{study::evt::user_left{user_id, occupancy(self)}});
+        send_to(self, std::move(others),
+                study::event{study::evt::user_left{user_id, occupancy(self)}});
         done(true);
       },
       [=](caf::error& err) mutable {
@@ -257,6 +258,7 @@ caf::result<study_reply> rest_join(self_ptr self, const study_request& req) {
   if (auto m = st.members.find(req.user_id); m != st.members.end()) {
     study_reply r;
     r.room = view(self);
+    r.user = study_user_view{req.user_id, m->second.user_name, 0};
     r.joined_at = m->second.joined_at;
     rp.deliver(std::move(r));
     return rp;
@@ -282,6 +284,7 @@ caf::result<study_reply> rest_join(self_ptr self, const study_request& req) {
         tell_occupancy(self);
         study_reply r;
         r.room = view(self);
+        r.user = study_user_view{user_id, user_name, 0};
         r.joined_at = joined_at;
         rp.deliver(std::move(r));
       },

@@ -19,7 +19,7 @@ import { io } from 'socket.io-client';
 import { brief, q } from './lib/harness.mjs';
 import {
   isRecentIso, startStudyServer, rest, expectHttpError, createUser, createRoom,
-  joinRest, leaveRest, broadcast, listedRoom, occupancyOf, connectStudy, sqlUntil, until as untilOn,
+  joinRest, leaveRest, broadcast, adminToken, listedRoom, occupancyOf, connectStudy, sqlUntil, until as untilOn, checkJoined, checkLeft,
 } from './lib/study_client.mjs';
 
 let server;
@@ -43,24 +43,6 @@ async function connect(roomId, label, opts = {}) {
 }
 
 const until = (cond, what, timeout) => untilOn(server, cond, what, timeout);
-
-const JOINED_KEYS = ['currentOccupancy', 'joinedAt', 'userId', 'userName'];
-const LEFT_KEYS = ['currentOccupancy', 'userId'];
-
-/// user-joined with exactly the seed's members.
-function checkJoined(d, userId, userName, occupancy) {
-  assert.deepEqual(Object.keys(d).sort(), JOINED_KEYS, brief(d));
-  assert.equal(d.userId, userId);
-  assert.equal(d.userName, userName);
-  assert.ok(isRecentIso(d.joinedAt), `joinedAt ${d.joinedAt}`);
-  assert.equal(d.currentOccupancy, occupancy, brief(d));
-  return d;
-}
-
-function checkLeft(d, userId, occupancy) {
-  assert.deepEqual(Object.keys(d).sort(), LEFT_KEYS, brief(d));
-  assert.deepEqual(d, { userId, currentOccupancy: occupancy });
-}
 
 test('the seed usage example, unchanged: join-room, user-joined, ping/pong, leave', async () => {
   const { roomId } = await createRoom(server, { name: 'Seed example', capacity: 5 });
@@ -138,9 +120,9 @@ test('REST and sockets: users, rooms, join, occupancy, user-joined to everyone, 
   for (const [i, u] of [alice, bob].entries()) {
     const r = await joinRest(server, roomId, u.userId);
     assert.equal(r.status, 200, `REST join: ${r.status} ${brief(r.body)}`);
-    assert.equal(r.body.roomId, roomId);
-    assert.equal(r.body.userId, u.userId);
-    assert.equal(r.body.currentOccupancy, i + 1);
+    assert.deepEqual(Object.keys(r.body).sort(), ['currentOccupancy', 'joinedAt', 'roomId', 'userId', 'userName']);
+    assert.deepEqual({ ...r.body, joinedAt: undefined },
+      { roomId, userId: u.userId, userName: u.userName, joinedAt: undefined, currentOccupancy: i + 1 });
     assert.ok(isRecentIso(r.body.joinedAt), brief(r.body));
     restJoins[u.userId] = r.body.joinedAt;
   }
@@ -340,6 +322,11 @@ test('INVALID_REQUEST: bad payloads over the socket (which stays usable) and bad
   assert.equal(s.connected, true);
   assert.deepEqual(s.all('user-joined'), []);
   checkJoined(await s.join(u.userId), u.userId, 'Valid Val', 1);
+  // Leaving a room one is not in: LEAVE_ERROR, and the socket stays.
+  const outsider = await createUser(server, 'Outsider Oz');
+  s.emit('leave-room', { userId: outsider.userId });
+  await s.expectError('LEAVE_ERROR');
+  assert.equal(s.connected, true);
 
   const post = (path, body, raw) => rest(server, 'POST', path, raw ? { rawBody: body } : { body });
   expectHttpError(await post('/api/public/users', {}), 400, 'INVALID_REQUEST', 'userName');
@@ -373,6 +360,10 @@ test('default transports: polling, then the upgrade; events flow after it; /api/
 
   assert.equal((await broadcast(server, roomId, 'notice', { text: 'closing soon' })).status, 200);
   for (const s of [polly, webb, olly]) assert.deepEqual(await s.waitFor('notice'), { text: 'closing soon' });
+  // Without data the event carries no argument.
+  assert.equal((await rest(server, 'POST', `/api/public/rooms/${roomId}/broadcast`,
+    { token: adminToken(server), body: { event: 'bell' } })).status, 200);
+  for (const s of [polly, webb, olly]) assert.deepEqual((await s.waitFor('bell', undefined, undefined, { entry: true })).args, []);
   assert.equal(olly.socket.io.engine.transport.name, 'polling');
   olly.disconnect();
   for (const s of [polly, webb]) checkLeft(await s.waitFor('user-left'), o.userId, 2);

@@ -39,6 +39,25 @@ export function studentToken(server, sub = 'student-1') {
   return server.token(sub, 'Stu Dent', { role: 'student' });
 }
 
+const JOINED_KEYS = ['currentOccupancy', 'joinedAt', 'userId', 'userName'];
+const LEFT_KEYS = ['currentOccupancy', 'userId'];
+
+/// user-joined with exactly the seed's members and these values.
+export function checkJoined(d, userId, userName, occupancy) {
+  assert.deepEqual(Object.keys(d).sort(), JOINED_KEYS, brief(d));
+  assert.equal(d.userId, userId);
+  assert.equal(d.userName, userName);
+  assert.ok(isRecentIso(d.joinedAt), `joinedAt ${d.joinedAt}`);
+  assert.equal(d.currentOccupancy, occupancy, brief(d));
+  return d;
+}
+
+/// user-left with exactly the seed's members and these values.
+export function checkLeft(d, userId, occupancy) {
+  assert.deepEqual(Object.keys(d).sort(), LEFT_KEYS, brief(d));
+  assert.deepEqual(d, { userId, currentOccupancy: occupancy });
+}
+
 // -- REST ----------------------------------------------------------------------
 
 /// One HTTP request → {status, body (parsed JSON, or the text), headers}.

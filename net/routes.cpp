@@ -97,4 +97,25 @@ const route* route_table::find(std::string_view path) const {
 }
 
 } // namespace detail
+
+std::vector<std::string> path_segments(std::string_view path,
+                                       std::string_view prefix) {
+  std::vector<std::string> out;
+  if (path.substr(0, prefix.size()) != prefix)
+    return out;
+  path.remove_prefix(prefix.size());
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    auto slash = path.find('/');
+    out.emplace_back(path.substr(0, slash));
+    if (slash == std::string_view::npos)
+      break;
+    path.remove_prefix(slash);
+  }
+  return out;
+}
+
 } // namespace proctord::net

@@ -93,6 +93,11 @@ struct http_request {
   std::uint16_t remote_port = 0;
 };
 
+/// The segments of `path` after `prefix`, empty ones skipped:
+/// ("/api/contests/abc/start", "/api/contests") -> {"abc", "start"}.
+std::vector<std::string> path_segments(std::string_view path,
+                                       std::string_view prefix);
+
 /// An answer. net/ adds Server, Content-Length and Connection; the rest
 /// (Content-Type included) is the application's.
 struct http_response {

@@ -5,6 +5,7 @@
 // fields are ignored.
 
 #include "protocol/contest_api.hpp"
+#include "protocol/json_number.hpp"
 #include "protocol/contest_json.hpp"
 #include "protocol/iso_time.hpp"
 #include "protocol/json_limits.hpp"
@@ -74,27 +75,8 @@ std::string text(const json* v, const std::string& path, std::size_t max) {
 /// strings and booleans never.
 std::int64_t integer(const json* v, const std::string& path, std::int64_t lo,
                      std::int64_t hi) {
-  std::optional<std::int64_t> x;
-  if (v == nullptr) {
-    // reported below
-  } else if (v->is_number_unsigned()) {
-    auto u = v->get<std::uint64_t>();
-    x = u <= static_cast<std::uint64_t>(hi) ? static_cast<std::int64_t>(u)
-                                            : hi + 1;
-  } else if (v->is_number_integer()) {
-    x = v->get<std::int64_t>();
-  } else if (v->is_number_float()) {
-    double d = v->get<double>();
-    if (std::isfinite(d) && std::trunc(d) == d) {
-      if (d < static_cast<double>(lo))
-        x = lo - 1;
-      else if (d > static_cast<double>(hi))
-        x = hi + 1;
-      else
-        x = static_cast<std::int64_t>(d);
-    }
-  }
-  if (!x || *x < lo || *x > hi)
+  auto x = protocol::detail::integer_in(v, lo, hi);
+  if (!x)
     fail(path, "must be an integer from " + std::to_string(lo) + " to "
                  + std::to_string(hi));
   return *x;

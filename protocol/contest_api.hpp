@@ -3,6 +3,7 @@
 // /api/contests and encoding the GET answers. Every error body is
 // {code, message, field?}.
 
+#include "protocol/api_error.hpp"
 #include "protocol/contest.hpp"
 
 #include <cstddef>
@@ -14,11 +15,8 @@ namespace proctord::protocol::contest {
 
 /// Why a body was refused: code "INVALID_BODY" (not a JSON object) or
 /// "INVALID_FIELD" (`field` names it, e.g. "questions[2].timeLimit").
-struct api_error {
-  std::string code;
-  std::string message;
-  std::string field; // "" when none
-};
+using protocol::api_error;
+using protocol::encode_api_error;
 
 struct def_limits {
   std::size_t max_depth = 32;
@@ -40,8 +38,6 @@ using def_result = std::variant<contest_def, api_error>;
 /// >= 1; freezeBeforeEnd an integer >= 0. Never throws.
 def_result parse_contest_def(std::string_view body, const def_limits& limits = {});
 
-/// {code, message, field?}
-std::string encode_api_error(const api_error& e);
 
 /// {"contestId": id}
 std::string encode_created(std::string_view contest_id);

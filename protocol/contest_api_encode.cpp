@@ -11,16 +11,6 @@ namespace proctord::protocol::contest {
 using protocol::detail::json_writer;
 using namespace detail;
 
-std::string encode_api_error(const api_error& e) {
-  json_writer w{64 + e.message.size()};
-  w.begin_object();
-  w.field("code", e.code);
-  w.field("message", e.message);
-  if (!e.field.empty())
-    w.field("field", e.field);
-  w.end_object();
-  return std::move(w).take();
-}
 
 std::string encode_created(std::string_view contest_id) {
   json_writer w{32 + contest_id.size()};

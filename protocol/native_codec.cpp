@@ -6,6 +6,7 @@
 
 #include "protocol/json_limits.hpp"
 #include "protocol/native_codec.hpp"
+#include "protocol/json_number.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -104,27 +105,8 @@ public:
     const json* v = find(name);
     if (v == nullptr)
       return static_cast<std::int32_t>(fallback);
-    std::optional<std::int64_t> x;
-    if (v->is_number_integer() && !v->is_number_unsigned()) {
-      x = v->get<std::int64_t>();
-    } else if (v->is_number_unsigned()) {
-      auto u = v->get<std::uint64_t>();
-      if (u <= static_cast<std::uint64_t>(hi))
-        x = static_cast<std::int64_t>(u);
-      else
-        x = hi + 1; // out of range, reported below
-    } else if (v->is_number_float()) {
-      double d = v->get<double>();
-      if (std::isfinite(d) && std::trunc(d) == d) {
-        if (d < static_cast<double>(lo))
-          x = lo - 1;
-        else if (d > static_cast<double>(hi))
-          x = hi + 1;
-        else
-          x = static_cast<std::int64_t>(d);
-      }
-    }
-    if (!x || *x < lo || *x > hi)
+    auto x = protocol::detail::integer_in(v, lo, hi);
+    if (!x)
       fail(name, "must be an integer from " + std::to_string(lo) + " to "
                    + std::to_string(hi));
     return static_cast<std::int32_t>(*x);

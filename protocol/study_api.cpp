@@ -4,6 +4,7 @@
 // them. Every refusal is INVALID_REQUEST.
 
 #include "protocol/study_api.hpp"
+#include "protocol/json_number.hpp"
 #include "protocol/iso_time.hpp"
 #include "protocol/json_limits.hpp"
 #include "protocol/json_writer.hpp"
@@ -157,29 +158,7 @@ std::variant<std::string, api_error> text_member(const json& obj,
 /// strings and booleans never. (As the contest API's.)
 std::optional<std::int64_t> integer(const json* v, std::int64_t lo,
                                     std::int64_t hi) {
-  std::optional<std::int64_t> x;
-  if (v == nullptr) {
-    // refused below
-  } else if (v->is_number_unsigned()) {
-    auto u = v->get<std::uint64_t>();
-    x = u <= static_cast<std::uint64_t>(hi) ? static_cast<std::int64_t>(u)
-                                            : hi + 1;
-  } else if (v->is_number_integer()) {
-    x = v->get<std::int64_t>();
-  } else if (v->is_number_float()) {
-    double d = v->get<double>();
-    if (std::isfinite(d) && std::trunc(d) == d) {
-      if (d < static_cast<double>(lo))
-        x = lo - 1;
-      else if (d > static_cast<double>(hi))
-        x = hi + 1;
-      else
-        x = static_cast<std::int64_t>(d);
-    }
-  }
-  if (!x || *x < lo || *x > hi)
-    return std::nullopt;
-  return x;
+  return protocol::detail::integer_in(v, lo, hi);
 }
 
 /// Runs `parse` on the body's object; std::bad_alloc (the only exception
@@ -274,16 +253,6 @@ parsed<broadcast_body> parse_broadcast(std::string_view body,
 
 // -- Answers ------------------------------------------------------------------
 
-std::string encode_api_error(const api_error& e) {
-  json_writer w{64 + e.message.size()};
-  w.begin_object();
-  w.field("code", e.code);
-  w.field("message", e.message);
-  if (!e.field.empty())
-    w.field("field", e.field);
-  w.end_object();
-  return std::move(w).take();
-}
 
 std::string encode_user(std::string_view user_id, std::string_view user_name,
                         std::int64_t created_at) {

@@ -5,6 +5,8 @@
 // every refused body is 400 INVALID_REQUEST (the seed's code). No CAF here:
 // actors/study/study_api is the endpoint that uses these.
 
+#include "protocol/api_error.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -16,13 +18,9 @@ namespace proctord::protocol::study {
 
 /// Why a request was refused: `code` a stable name ("INVALID_REQUEST" for
 /// a bad body), `field` the body's member at fault ("" when none: the body
-/// is not a JSON object at all). The contest API's shape, kept apart so
-/// that the two doors do not depend on each other.
-struct api_error {
-  std::string code;
-  std::string message;
-  std::string field; // "" when none
-};
+/// is not a JSON object at all).
+using protocol::api_error;
+using protocol::encode_api_error;
 
 struct api_limits {
   std::size_t max_depth = 32;
@@ -101,8 +99,6 @@ bool valid_room_id(std::string_view id) noexcept;
 // Times are ms since the Unix epoch here, ISO-8601 UTC ("...sssZ") on the
 // wire.
 
-/// {code, message, field?}
-std::string encode_api_error(const api_error& e);
 
 /// 201 to POST /api/public/users: {userId, userName, createdAt}
 std::string encode_user(std::string_view user_id, std::string_view user_name,

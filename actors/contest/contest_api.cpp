@@ -46,25 +46,6 @@ net::http_response from_error(const caf::error& err) {
   }
 }
 
-/// "/api/contests/abc/start" -> {"abc", "start"}; {} for "/api/contests".
-std::vector<std::string> segments_after(std::string_view path,
-                                        std::string_view prefix) {
-  std::vector<std::string> out;
-  path.remove_prefix(prefix.size());
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    auto slash = path.find('/');
-    out.emplace_back(path.substr(0, slash));
-    if (slash == std::string_view::npos)
-      break;
-    path.remove_prefix(slash);
-  }
-  return out;
-}
-
 /// The value of `key` in a query string, if present.
 std::optional<std::string> query_value(std::string_view query,
                                        std::string_view key) {
@@ -114,7 +95,7 @@ void contest_api::on_request(net::http_request req, net::responder res) {
   }
   auto who = std::get<protocol::identity>(std::move(verified));
   bool admin = who.role == "admin";
-  auto parts = segments_after(req.path, "/api/contests");
+  auto parts = net::path_segments(req.path, "/api/contests");
   bool write = req.method == "POST";
   if (!write && req.method != "GET") {
     auto r = fail(405, "METHOD_NOT_ALLOWED", "use GET or POST");

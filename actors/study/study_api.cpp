@@ -50,26 +50,6 @@ net::http_response unavailable() {
   return r;
 }
 
-/// "/api/public/rooms/abc/join" -> {"rooms", "abc", "join"}; empty segments
-/// (a trailing or doubled '/') are skipped.
-std::vector<std::string> segments_after(std::string_view path,
-                                        std::string_view prefix) {
-  std::vector<std::string> out;
-  path.remove_prefix(prefix.size());
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    auto slash = path.find('/');
-    out.emplace_back(path.substr(0, slash));
-    if (slash == std::string_view::npos)
-      break;
-    path.remove_prefix(slash);
-  }
-  return out;
-}
-
 /// nullopt for an admin; else the 401 or 403 answer.
 std::optional<net::http_response>
 refuse_non_admin(const net::http_request& req,
@@ -157,7 +137,7 @@ void study_api::on_request(net::http_request req, net::responder res) {
     res.respond(fail(404, "NOT_FOUND", "no such endpoint"));
     return;
   }
-  auto parts = segments_after(req.path, prefix);
+  auto parts = net::path_segments(req.path, prefix);
   bool get = req.method == "GET";
   bool post = req.method == "POST";
   study_request ask;

@@ -4,10 +4,9 @@
 // with several and with binary arguments; two namespaces over one Manager;
 // an unknown namespace; and a server stopped with SIGTERM, which the client
 // sees as "transport close" (no DISCONNECT packet is sent on shutdown).
-//
-// The domain offers no event the server emits with an ack, so the client
-// answering a server's ack request is not covered here (the raw tests
-// cover acks the server sends: "43..." and "46...").
+// Acks both ways: the client's emitWithAck, and the server's `question`
+// (emitted with an ack id when the client sends `ask`) answered by the
+// client's callback, whose arguments come back as `answered`.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,6 +159,26 @@ test('two namespaces over one Manager: / and /custom share the connection', asyn
   assert.equal(m.engine, engine);
   assert.equal(main.connected, true);
   main.disconnect();
+});
+
+test('the server asks for an ack and the client answers it (both transports)', async () => {
+  for (const transports of [['websocket'], ['polling']]) {
+    const socket = client('', { transports });
+    await connectedWithAuth(socket);
+    socket.once('question', (text, n, reply) => {
+      assert.equal(text, 'what is 6 x 7?');
+      assert.equal(n, 1);
+      assert.equal(typeof reply, 'function');
+      reply(42, { unit: 'none' }, Buffer.from([9, 8]));
+    });
+    const answered = once(socket, 'answered');
+    socket.emit('ask', 'what is 6 x 7?', 1);
+    const [value, extra, bin] = await answered;
+    assert.equal(value, 42);
+    assert.deepEqual(extra, { unit: 'none' });
+    assert.deepEqual([...bin], [9, 8]);
+    socket.disconnect();
+  }
 });
 
 test('an unknown namespace gives connect_error "Invalid namespace"', async () => {

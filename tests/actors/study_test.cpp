@@ -79,6 +79,17 @@ struct study_fixture : actor_fixture {
     return r.room.room_id;
   }
 
+  /// POST /api/public/rooms/:room/join for `user_id`, from `address`.
+  study_reply rest_join(const std::string& room_id, const std::string& user_id,
+                        const std::string& address) {
+    study_request req;
+    req.what = study_request::op::join;
+    req.room_id = room_id;
+    req.user_id = user_id;
+    req.address = address;
+    return call(req);
+  }
+
   std::int32_t occupancy(const std::string& room_id) {
     study_request req;
     req.what = study_request::op::list_rooms;
@@ -170,12 +181,7 @@ TEST_CASE_METHOD(study_fixture,
   CHECK(a->events("user-joined").size() == 1);
   CHECK(b->errors() == std::vector<std::string>{"JOIN_ERROR"});
   CHECK(occupancy(r) == 1);
-  study_request rest;
-  rest.what = study_request::op::join;
-  rest.room_id = r;
-  rest.user_id = bob;
-  rest.address = "10.0.0.2";
-  auto full = call(rest);
+  auto full = rest_join(r, bob, "10.0.0.2");
   CHECK(full.status == 409);
   CHECK(full.code == "ROOM_FULL");
 }
@@ -240,12 +246,7 @@ TEST_CASE_METHOD(study_fixture,
                  "[study]") {
   auto ann = user("Ann", "10.0.0.1");
   auto r = room(1);
-  study_request rest;
-  rest.what = study_request::op::join;
-  rest.room_id = r;
-  rest.user_id = ann;
-  rest.address = "10.0.0.1";
-  auto joined = call(rest);
+  auto joined = rest_join(r, ann, "10.0.0.1");
   CHECK(joined.status == 200);
   CHECK(joined.room.occupancy == 1);
   auto a = connect(r, "10.0.0.1");
@@ -254,8 +255,7 @@ TEST_CASE_METHOD(study_fixture,
   REQUIRE(ev.size() == 1);
   CHECK(ev[0]["currentOccupancy"] == 1);
   // From another address, the REST call is refused.
-  rest.address = "10.0.0.9";
-  auto refused = call(rest);
+  auto refused = rest_join(r, ann, "10.0.0.9");
   CHECK(refused.status == 403);
   CHECK(refused.code == "INVALID_USER");
 }

@@ -83,3 +83,29 @@ std::string contest_door_config::validate() const {
 }
 
 } // namespace proctord
+
+namespace proctord {
+
+std::string session_config::validate() const {
+  if (recovery.window.count() < 1000)
+    return "sio-recovery-window must be at least 1 s";
+  if (cursor_interval.count() < 1)
+    return "session-cursor-interval must be at least 1 ms";
+  if (idle_close.count() < 1000)
+    return "session-idle-close must be at least 1 s";
+  if (!(rate_per_second > 0) || !(rate_burst >= 1))
+    return "the sessions' rate limit must be positive";
+  return {};
+}
+
+std::string exam_config::validate() const {
+  if (recovery.window.count() < 1000)
+    return "sio-recovery-window must be at least 1 s";
+  if (time_update_interval.count() < 100)
+    return "exam-time-update-interval must be at least 100 ms";
+  if (!(rate_per_second > 0) || !(rate_burst >= 1))
+    return "the exams' rate limit must be positive";
+  return {};
+}
+
+} // namespace proctord

@@ -98,3 +98,51 @@ struct study_config {
 };
 
 } // namespace proctord
+
+namespace proctord {
+
+/// Connection state recovery on the Socket.IO domains that offer it.
+struct recovery_config {
+  /// How long after a drop a socket may recover (--sio-recovery-window).
+  std::chrono::milliseconds window{std::chrono::minutes{2}};
+  /// The most missed events one recovery replays; further back, the
+  /// socket connects afresh.
+  std::size_t max_replay = 10000;
+};
+
+/// The collaborative sessions (seed 003).
+struct session_config {
+  protocol::token_config tokens;
+  recovery_config recovery;
+  /// At most one cursor-moved per user this often, the latest
+  /// (--session-cursor-interval).
+  std::chrono::milliseconds cursor_interval{50};
+  /// A session in which no connected participant was active this long is
+  /// closed (--session-idle-close).
+  std::chrono::milliseconds idle_close{std::chrono::minutes{30}};
+  /// Events a socket may send: a token bucket (RATE_LIMITED beyond it).
+  double rate_per_second = 50;
+  double rate_burst = 100;
+
+  std::string validate() const;
+};
+
+/// The exams (seed 004).
+struct exam_config {
+  protocol::token_config tokens;
+  recovery_config recovery;
+  /// time-update to students and teachers this often
+  /// (--exam-time-update-interval).
+  std::chrono::milliseconds time_update_interval{std::chrono::seconds{5}};
+  /// Events a socket may send: a token bucket (RATE_LIMITED beyond it).
+  double rate_per_second = 20;
+  double rate_burst = 40;
+  /// The longest exam (durationMinutes / durationSeconds), in seconds.
+  std::int64_t max_duration_s = 7 * 24 * 3600;
+  /// The most questions an exam may have.
+  std::int32_t max_questions = 10000;
+
+  std::string validate() const;
+};
+
+} // namespace proctord

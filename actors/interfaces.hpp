@@ -114,6 +114,12 @@ using store_actor = caf::typed_actor<
   // Every public user, room and membership (seed 002), to restore the
   // public study rooms after a restart.
   caf::replies_to<study_atom>::with<persistence::study_snapshot>,
+  // Every open session, exam, student sitting, answer and pid, with each
+  // room log's last seq (seeds 003, 004), to restore them after a restart.
+  caf::replies_to<live_atom>::with<persistence::live_snapshot>,
+  // A room's logged events after a seq (connection state recovery).
+  caf::replies_to<persistence::live_replay_query>::with<
+    std::vector<persistence::live_event_record>>,
   // internal: commit what has accumulated.
   caf::reacts_to<flush_atom>>;
 

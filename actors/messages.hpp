@@ -33,6 +33,8 @@ using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using contests_atom = caf::atom_constant<caf::atom("contests")>;
 using contest_atom = caf::atom_constant<caf::atom("contest")>;
 using study_atom = caf::atom_constant<caf::atom("study")>;
+/// Load the sessions, exams and pids (live_snapshot).
+using live_atom = caf::atom_constant<caf::atom("live")>;
 
 /// A connection's channel: 0 for dialects with one room per connection.
 using channel_id = std::uint16_t;
@@ -208,7 +210,9 @@ typename Inspector::result_type inspect(Inspector& f, write_set& x) {
            x.violations, x.submissions, x.join_attempts, x.kicks, x.events,
            x.contests, x.contest_questions, x.contest_participants,
            x.contest_answers, x.contest_standings, x.public_users,
-           x.public_rooms, x.public_members);
+           x.public_rooms, x.public_members, x.collab_sessions,
+           x.collab_participants, x.exams, x.exam_students, x.exam_answers,
+           x.live_events, x.live_pids, x.live_log_drops);
 }
 
 /// Everything a room needs to come back after a restart.

@@ -116,6 +116,24 @@ store(store_actor::stateful_pointer<store_state> self,
         return make_error(protocol::error_code::store_unavailable);
       }
     },
+    [=](live_atom) -> caf::result<persistence::live_snapshot> {
+      try {
+        return self->state.db->load_live();
+      } catch (const std::exception& e) {
+        spdlog::error("store fails to load the sessions and exams: {}", e.what());
+        return make_error(protocol::error_code::store_unavailable);
+      }
+    },
+    [=](const persistence::live_replay_query& q)
+      -> caf::result<std::vector<persistence::live_event_record>> {
+      try {
+        return self->state.db->load_live_events(q);
+      } catch (const std::exception& e) {
+        spdlog::error("store fails to read the log of {} {}: {}", q.domain,
+                      q.room_id, e.what());
+        return make_error(protocol::error_code::store_unavailable);
+      }
+    },
     [=](flush_atom) { flush(self); },
   };
 }

@@ -102,4 +102,71 @@ typename Inspector::result_type inspect(Inspector& f, study_snapshot& x) {
            x.members);
 }
 
+// -- sessions, exams, recovery ------------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, collab_session_record& x) {
+  return f(caf::meta::type_name("collab_session_record"), x.session_id,
+           x.created_by, x.created_at, x.closed_at, x.close_reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, collab_participant_record& x) {
+  return f(caf::meta::type_name("collab_participant_record"), x.session_id,
+           x.user_id, x.name, x.role, x.is_active, x.joined_at, x.removed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exam_record& x) {
+  return f(caf::meta::type_name("exam_record"), x.exam_id, x.title,
+           x.duration_s, x.question_count, x.created_by, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exam_student_record& x) {
+  return f(caf::meta::type_name("exam_student_record"), x.exam_id,
+           x.student_id, x.name, x.session_id, x.status, x.answered_count,
+           x.last_question_id, x.time_spent, x.started_at, x.ends_at,
+           x.last_seen_at, x.ended_at, x.submission_type, x.final_score,
+           x.device_info, x.network_info);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exam_answer_record& x) {
+  return f(caf::meta::type_name("exam_answer_record"), x.exam_id,
+           x.student_id, x.question_id, x.answer, x.time_spent, x.saved_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, live_event_record& x) {
+  return f(caf::meta::type_name("live_event_record"), x.domain, x.room_id,
+           x.seq, x.audience, x.user_id, x.name, x.args, x.at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, live_pid_record& x) {
+  return f(caf::meta::type_name("live_pid_record"), x.pid, x.domain,
+           x.room_id, x.user_id, x.sid, x.monitor, x.disconnected_at,
+           x.removed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, live_replay_query& x) {
+  return f(caf::meta::type_name("live_replay_query"), x.domain, x.room_id,
+           x.after_seq, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, live_room_seq& x) {
+  return f(caf::meta::type_name("live_room_seq"), x.domain, x.room_id, x.seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, live_snapshot& x) {
+  return f(caf::meta::type_name("live_snapshot"), x.sessions, x.participants,
+           x.exams, x.students, x.answers, x.pids, x.seqs);
+}
+
 } // namespace proctord::persistence

@@ -75,6 +75,14 @@ public:
   /// Every public user, room and membership: users and rooms by created_at
   /// then id, members by room, joined_at then user.
   virtual study_snapshot load_study() = 0;
+
+  /// Every open session and its participants, every exam, student sitting,
+  /// answer and pid, and the last seq of each room log (seeds 003, 004).
+  virtual live_snapshot load_live() = 0;
+  /// A room log's events with seq > q.after_seq, in seq order, at most
+  /// q.limit.
+  virtual std::vector<live_event_record>
+  load_live_events(const live_replay_query& q) = 0;
 };
 
 /// A read-only connection for replays: never takes the write lock, sees what

@@ -3,6 +3,7 @@
 // Unix epoch; 0 means "not set" (NULL in the database).
 
 #include "persistence/contest_records.hpp"
+#include "persistence/live_records.hpp"
 #include "persistence/study_records.hpp"
 
 #include <cstdint>
@@ -151,6 +152,16 @@ struct write_set {
   std::vector<public_user_record> public_users;
   std::vector<public_room_record> public_rooms;
   std::vector<public_member_record> public_members;
+  // collaborative sessions, exams, recovery (persistence/live_records.hpp)
+  std::vector<collab_session_record> collab_sessions;
+  std::vector<collab_participant_record> collab_participants;
+  std::vector<exam_record> exams;
+  std::vector<exam_student_record> exam_students;
+  std::vector<exam_answer_record> exam_answers;
+  std::vector<live_event_record> live_events;
+  std::vector<live_pid_record> live_pids;
+  /// Drops a room's log (a closed session, an ended exam): (domain, room_id).
+  std::vector<live_room_seq> live_log_drops;
 };
 
 } // namespace proctord::persistence

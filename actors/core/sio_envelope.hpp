@@ -5,6 +5,7 @@
 // actors carry and never parse.
 
 #include "actors/core/envelope.hpp"
+#include "actors/core/live_inspect.hpp"
 #include "actors/core/variant_inspect.hpp"
 #include "protocol/socketio/messages.hpp"
 
@@ -36,7 +37,7 @@ using proctord::variant_inspect::optional_field;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, connected& x) {
-  return f(caf::meta::type_name("sio_connected"), x.sid);
+  return f(caf::meta::type_name("sio_connected"), x.sid, x.pid);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, refused& x) {
@@ -45,7 +46,7 @@ typename Inspector::result_type inspect(Inspector& f, refused& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, emit& x) {
   return f(caf::meta::type_name("sio_emit"), x.name, x.args, x.attachments,
-           optional_field(x.ack));
+           optional_field(x.ack), x.offset);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ack& x) {

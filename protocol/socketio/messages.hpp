@@ -5,6 +5,8 @@
 // conformance echo) gets an event's arguments as the client's raw JSON text
 // and sends raw JSON text back, never parsing it.
 
+#include "protocol/exam.hpp"
+#include "protocol/session.hpp"
 #include "protocol/study.hpp"
 
 #include <cstdint>
@@ -36,13 +38,16 @@ struct raw_ack {
 
 /// A namespace socket's commands as its domain receives them: raw for a
 /// pass-through domain, typed for a domain with a codec.
-using command = std::variant<raw_event, raw_ack, study::command>;
+using command = std::variant<raw_event, raw_ack, study::command,
+                             session::command, exam::command>;
 
 namespace out {
 
-/// CONNECT accepted: `40<nsp>,{"sid":…}`.
+/// CONNECT accepted: `40<nsp>,{"sid":…}`, with `"pid":…` when the
+/// namespace offers connection state recovery (pid non-empty).
 struct connected {
   std::string sid;
+  std::string pid;
 };
 
 /// CONNECT refused: `44<nsp>,{"message":…[,"data":…]}` (`data` raw JSON,
@@ -53,12 +58,15 @@ struct refused {
 };
 
 /// An EVENT (BINARY_EVENT when there are attachments), asking for an ack
-/// when `ack` is set.
+/// when `ack` is set. A non-empty `offset` is appended as the last
+/// argument, a JSON string: the event's place in its room's log, which a
+/// client with connection state recovery sends back on reconnect.
 struct emit {
   std::string name;
   std::string args;
   std::vector<std::string> attachments;
   std::optional<std::uint64_t> ack;
+  std::string offset;
 };
 
 /// An ACK (BINARY_ACK when there are attachments) answering a client.

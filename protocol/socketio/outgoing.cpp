@@ -23,7 +23,7 @@ struct encoder {
   std::string_view nsp;
 
   frames operator()(const out::connected& c) const {
-    return {share(connect_packet(nsp, c.sid)), {}};
+    return {share(connect_packet(nsp, c.sid, c.pid)), {}};
   }
 
   frames operator()(const out::refused& r) const {
@@ -31,6 +31,18 @@ struct encoder {
   }
 
   frames operator()(const out::emit& e) const {
+    if (!e.offset.empty()) {
+      std::string args = e.args;
+      if (!args.empty())
+        args.push_back(',');
+      detail::append_json_string(args, e.offset);
+      if (e.attachments.empty())
+        return {share(event_packet(nsp, e.name, args, e.ack)), {}};
+      out::emit with_offset = e;
+      with_offset.args = std::move(args);
+      with_offset.offset.clear();
+      return (*this)(with_offset);
+    }
     if (e.attachments.empty())
       return {share(event_packet(nsp, e.name, e.args, e.ack)), {}};
     packet p;

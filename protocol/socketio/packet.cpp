@@ -232,10 +232,16 @@ std::string ack_packet(std::string_view nsp, std::uint64_t id,
   return out;
 }
 
-std::string connect_packet(std::string_view nsp, std::string_view sid) {
-  auto out = head(packet_type::connect, nsp, std::nullopt, sid.size());
+std::string connect_packet(std::string_view nsp, std::string_view sid,
+                           std::string_view pid) {
+  auto out = head(packet_type::connect, nsp, std::nullopt,
+                  sid.size() + pid.size() + 8);
   out.append("{\"sid\":");
   detail::append_json_string(out, sid);
+  if (!pid.empty()) {
+    out.append(",\"pid\":");
+    detail::append_json_string(out, pid);
+  }
   out.push_back('}');
   return out;
 }

@@ -95,8 +95,10 @@ std::string event_packet(std::string_view nsp, std::string_view event,
 std::string ack_packet(std::string_view nsp, std::uint64_t id,
                        std::string_view args);
 
-/// "40" + [nsp ","] + `{"sid":"<sid>"}`.
-std::string connect_packet(std::string_view nsp, std::string_view sid);
+/// "40" + [nsp ","] + `{"sid":"<sid>"}`, or `{"sid":"<sid>","pid":"<pid>"}`
+/// when `pid` is not empty (connection state recovery).
+std::string connect_packet(std::string_view nsp, std::string_view sid,
+                           std::string_view pid = {});
 
 /// "44" + [nsp ","] + `{"message":"<message>"}` plus `,"data":<data>` when
 /// `data_json` is not empty.

@@ -4,6 +4,7 @@
 // middleman. A unit test round-trips each through CAF's binary serializer.
 
 #include "actors/contest/interfaces.hpp"
+#include "actors/exam/interfaces.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/socketio/interfaces.hpp"
 #include "actors/study/interfaces.hpp"
@@ -47,7 +48,11 @@ using message_types = caf::detail::type_list<
   protocol::socketio::command, sio_connection_actor, sio_domain_actor,
   // public study rooms (seed 002)
   persistence::study_snapshot, study_request, study_reply, study_attach,
-  study_socket_cmd, study_occupancy, study_room_actor, study_actor>;
+  study_socket_cmd, study_occupancy, study_room_actor, study_actor,
+  // exam monitoring (seed 004)
+  exam_request, exam_reply, exam_enter, exam_restore, exam_socket_cmd,
+  exam_released, exam_pid_report, exam_deadline, exam_actor,
+  exam_directory_actor>;
 
 /// Registers every type of message_types with `cfg`.
 void add_message_types(caf::actor_system_config& cfg);

@@ -420,7 +420,7 @@ struct samples : actor_fixture {
   exam_socket_cmd make(exam_socket_cmd*) {
     return exam_socket_cmd{sio_from{recipient{11, 2}, "/"},
                            protocol::exam::command{
-                             protocol::exam::cmd::submit_answer{"e-1", "q1", ""b"",
+                             protocol::exam::cmd::submit_answer{"e-1", "q1", R"("b")",
                                                                 12.5},
                              3},
                            true};

@@ -136,8 +136,13 @@ void migrate(sqlite3* db, const payload_converter& convert = {});
 /// database as an older release left it). Throws for an unknown version.
 void migrate(sqlite3* db, int target, const payload_converter& convert = {});
 
-/// The schema version this build creates (the number of migration steps).
+/// The schema version this build creates (the number of migration steps;
+/// sqlite_migrations.cpp).
 int latest_schema_version() noexcept;
+
+/// The SQL of the migration step that takes a database from `to_version - 1`
+/// to `to_version` (1 to latest_schema_version()); throws for another.
+const char* migration_script(int to_version);
 
 // -- the event log (sqlite_replay.cpp) ----------------------------------------
 

@@ -252,6 +252,112 @@ CREATE TABLE public_room_members (
   PRIMARY KEY (roomId, userId)
 );
 )sql",
+  // 6: collaborative sessions (seed 003), exams (seed 004) and the
+  // Socket.IO connection state recovery both share. Nothing of versions 1-5
+  // changes.
+  //
+  // collab_sessions is upserted (opened, then closed: closedAt and
+  // closeReason set); the partial index holds the open ones only, in load
+  // order. A participant row is upserted on a join and deleted on a leave
+  // or a disconnect; it must name a session. exams is written once (an
+  // insert: a second exam with the same examId fails its write set).
+  // exam_students is upserted at every change of a student's state;
+  // submissionType is set exactly when status is 'ended'. An answer is
+  // upserted by (exam, student, question), so a resubmission replaces it,
+  // and must name a student's sitting (which names its exam). deviceInfo,
+  // networkInfo, answer and finalScore are raw JSON as the client sent it.
+  // durationS and timeSpent are durations (seconds): 0 is 0.
+  //
+  // live_events is each room's log (domain 'session' or 'exam'), WITHOUT
+  // ROWID for the reasons of events: its key (domain, roomId, seq) is its
+  // only access path, for a replay's range, a room's last seq and a drop.
+  // A seq the room already used fails its write set. audience is
+  // persistence::live_audience (0 all, 1 all_but, 2 only, 3 monitors);
+  // all_but and only need their userId. live_pids holds each socket's
+  // private session id, disconnectedAt NULL while connected. Neither names
+  // its room by a foreign key: a room is a session or an exam.
+  R"sql(
+CREATE TABLE collab_sessions (
+  sessionId   TEXT PRIMARY KEY NOT NULL,
+  createdBy   TEXT NOT NULL,
+  createdAt   INTEGER,
+  closedAt    INTEGER,
+  closeReason TEXT
+);
+CREATE INDEX collab_sessions_open ON collab_sessions (createdAt, sessionId)
+  WHERE closedAt IS NULL;
+CREATE TABLE collab_participants (
+  sessionId TEXT NOT NULL REFERENCES collab_sessions (sessionId),
+  userId    TEXT NOT NULL,
+  name      TEXT NOT NULL,
+  role      TEXT NOT NULL CHECK (role IN ('instructor', 'learner')),
+  isActive  INTEGER NOT NULL CHECK (isActive IN (0, 1)),
+  joinedAt  INTEGER,
+  PRIMARY KEY (sessionId, userId)
+);
+CREATE TABLE exams (
+  examId        TEXT PRIMARY KEY NOT NULL,
+  title         TEXT NOT NULL,
+  durationS     INTEGER NOT NULL CHECK (durationS > 0),
+  questionCount INTEGER NOT NULL CHECK (questionCount >= 0),
+  createdBy     TEXT NOT NULL,
+  createdAt     INTEGER
+);
+CREATE TABLE exam_students (
+  examId         TEXT NOT NULL REFERENCES exams (examId),
+  studentId      TEXT NOT NULL,
+  name           TEXT NOT NULL,
+  sessionId      TEXT NOT NULL,
+  status         TEXT NOT NULL
+                 CHECK (status IN ('active', 'disconnected', 'ended')),
+  answeredCount  INTEGER NOT NULL CHECK (answeredCount >= 0),
+  lastQuestionId TEXT,
+  timeSpent      REAL NOT NULL,
+  startedAt      INTEGER,
+  endsAt         INTEGER,
+  lastSeenAt     INTEGER,
+  endedAt        INTEGER,
+  submissionType TEXT
+                 CHECK (submissionType IN ('manual', 'timeout', 'forced')),
+  finalScore     TEXT,
+  deviceInfo     TEXT NOT NULL,
+  networkInfo    TEXT NOT NULL,
+  PRIMARY KEY (examId, studentId),
+  CHECK ((submissionType IS NOT NULL) = (status = 'ended'))
+);
+CREATE TABLE exam_answers (
+  examId     TEXT NOT NULL,
+  studentId  TEXT NOT NULL,
+  questionId TEXT NOT NULL,
+  answer     TEXT NOT NULL,
+  timeSpent  REAL NOT NULL,
+  savedAt    INTEGER,
+  PRIMARY KEY (examId, studentId, questionId),
+  FOREIGN KEY (examId, studentId)
+    REFERENCES exam_students (examId, studentId)
+);
+CREATE TABLE live_events (
+  domain   TEXT NOT NULL CHECK (domain IN ('session', 'exam')),
+  roomId   TEXT NOT NULL,
+  seq      INTEGER NOT NULL CHECK (seq > 0),
+  audience INTEGER NOT NULL CHECK (audience BETWEEN 0 AND 3),
+  userId   TEXT,
+  name     TEXT NOT NULL,
+  args     TEXT NOT NULL,
+  at       INTEGER,
+  PRIMARY KEY (domain, roomId, seq),
+  CHECK (userId IS NOT NULL OR audience NOT IN (1, 2))
+) WITHOUT ROWID;
+CREATE TABLE live_pids (
+  pid            TEXT PRIMARY KEY NOT NULL,
+  domain         TEXT NOT NULL CHECK (domain IN ('session', 'exam')),
+  roomId         TEXT NOT NULL,
+  userId         TEXT NOT NULL,
+  sid            TEXT NOT NULL,
+  monitor        INTEGER NOT NULL CHECK (monitor IN (0, 1)),
+  disconnectedAt INTEGER
+);
+)sql",
 };
 
 constexpr int schema_version = static_cast<int>(std::size(migrations));

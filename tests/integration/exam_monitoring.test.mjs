@@ -225,6 +225,7 @@ test('recovery after kill -9: restarted on the same database and port', async ()
     await teacher.monitor(examId);
     const jo = await connectExam(s1, { token: studentToken(s1, 'jo'), transports: ['websocket'], label: 'jo' });
     const joined = await jo.join(examId);
+    await teacher.waitFor('student-joined');
     await jo.emitWithAck('submit-answer', { questionId: 'q1', answer: 'kept' });
     await teacher.waitFor('progress-update');
     const seen = teacher.offsets();

@@ -19,8 +19,19 @@ namespace proctord::protocol::exam {
 
 namespace {
 
-using json = nlohmann::json;
+// Ordered: the client's raw members (deviceInfo, answer, ...) keep their
+// keys in the order it sent them.
+using json = nlohmann::ordered_json;
 using protocol::detail::json_writer;
+
+/// A JSON number as JavaScript writes it (number_text takes a plain json).
+std::string js_number(const json& v) {
+  if (v.is_number_unsigned())
+    return contest::detail::number_text(nlohmann::json(v.get<std::uint64_t>()));
+  if (v.is_number_integer())
+    return contest::detail::number_text(nlohmann::json(v.get<std::int64_t>()));
+  return contest::detail::number_text(nlohmann::json(v.get<double>()));
+}
 
 /// Deepest nesting of a payload (the Socket.IO door checks the whole
 /// packet against the same bound; a payload cannot be deeper).
@@ -144,7 +155,7 @@ cmd::end_exam end(std::string_view args, const limits& lim) {
   if (const json* s = find(obj, "finalScore")) {
     if (!s->is_number() || !std::isfinite(s->get<double>()))
       throw bad{"finalScore must be a number"};
-    c.final_score = contest::detail::number_text(*s);
+    c.final_score = js_number(*s);
   }
   return c;
 }

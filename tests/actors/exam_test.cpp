@@ -350,3 +350,38 @@ TEST_CASE_METHOD(exam_fixture,
   auto admin = connect("a-1", "admin");
   CHECK(admin.connected().is_object());
 }
+
+TEST_CASE_METHOD(exam_fixture,
+                 "exam: a teacher leaves monitoring or moves to another exam",
+                 "[exam]") {
+  auto first = create_exam(600);
+  auto second = create_exam(600);
+  auto t = teacher(first, "t-1");
+  auto a = student(first, "s-1");
+  auto b = student(second, "s-2");
+  CHECK(t.of("student-joined").size() == 1);
+  // join-monitoring of another exam: it leaves the first one.
+  emit(t, px::cmd::join_monitoring{second});
+  auto view = t.of("monitoring-joined");
+  REQUIRE(view.size() == 2);
+  CHECK(view[1]["examId"] == second);
+  REQUIRE(view[1]["students"].size() == 1);
+  CHECK(view[1]["students"][0]["studentId"] == "s-2");
+  t.clear();
+  emit(a, answer("q1", "1"));
+  emit(b, answer("q1", "1"));
+  auto progress = t.of("progress-update");
+  REQUIRE(progress.size() == 1);
+  CHECK(progress[0]["examId"] == second);
+  CHECK(stats->monitoring_teachers == 1);
+  // leave-monitoring: nothing more reaches it, and it may monitor again.
+  emit(t, px::cmd::leave_monitoring{second});
+  emit(b, answer("q2", "1"));
+  CHECK(t.of("progress-update").size() == 1);
+  CHECK(t.errors().empty());
+  CHECK(stats->monitoring_teachers == 0);
+  emit(t, px::cmd::force_end_exam{second, "s-2"});
+  CHECK(t.errors() == std::vector<std::string>{"NOT_IN_EXAM"});
+  emit(t, px::cmd::join_monitoring{first});
+  CHECK(t.of("monitoring-joined").size() == 1);
+}

@@ -194,11 +194,10 @@ exam_actor::behavior_type exam(exam_self self, exam_config cfg,
     [=](exam_socket_cmd& c) { run(self, [self, c] { dispatch(self, c); }); },
     [=](sio_from& f, leave_atom) {
       auto key = exam_socket_key(f.at);
-      auto i = self->state.sockets.find(key);
-      if (i == self->state.sockets.end())
-        return;
-      // Nothing more reaches it; the step that shows the drop follows.
-      i->second.at = exam_socket::phase::gone;
+      // Nothing more reaches it; the step that shows the drop follows
+      // (also for a socket whose join is committing: it runs after).
+      if (auto i = self->state.sockets.find(key); i != self->state.sockets.end())
+        i->second.at = exam_socket::phase::gone;
       run(self, [self, key] { drop(self, key); });
     },
     [=](exam_request& r) -> exam_reply {

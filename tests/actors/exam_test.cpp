@@ -385,3 +385,24 @@ TEST_CASE_METHOD(exam_fixture,
   emit(t, px::cmd::join_monitoring{first});
   CHECK(t.of("monitoring-joined").size() == 1);
 }
+
+TEST_CASE_METHOD(exam_fixture,
+                 "exam: a student who drops while its join commits is shown disconnected",
+                 "[exam]") {
+  auto exam_id = create_exam(600);
+  auto t = teacher(exam_id, "t-1");
+  auto s = connect("s-1", "student");
+  // The join and the drop before anything runs.
+  caf::anon_send(s.conn, channel_id{0},
+                 protocol::socketio::command{px::command{
+                   px::cmd::join_exam_session{exam_id, "", "null", "null"}, {}}});
+  sockets->remove(s.conn_id);
+  caf::anon_send(s.conn, closed_atom::value);
+  drain();
+  CHECK(t.of("student-joined").size() == 1);
+  auto gone = t.of("student-disconnected");
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0]["studentId"] == "s-1");
+  CHECK(sitting(exam_id, "s-1", "status") == "disconnected");
+  CHECK(stats->students_disconnected == 1);
+}

@@ -94,7 +94,7 @@ void release(self_ptr self, std::uint64_t key, const std::string& hash) {
 void on_join(self_ptr self, sio_join& j) {
   auto& st = self->state;
   auto hash = protocol::keyed_hash(st.cfg.hash_key, j.address);
-  to_socket(self, j.from, sio::out::connected{j.sid});
+  to_socket(self, j.from, sio::out::connected{j.sid, {}});
   if (holds(self, hash) >= st.cfg.max_conns_per_ip) {
     error_to(self, j.from, study::error_code::too_many_connections,
              "at most " + std::to_string(st.cfg.max_conns_per_ip)

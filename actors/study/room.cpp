@@ -325,7 +325,7 @@ study_reply rest_broadcast(self_ptr self, const study_request& req) {
   r.recipients = static_cast<std::int32_t>(to.size());
   send_to(self, std::move(to),
           protocol::socketio::outgoing{protocol::socketio::out::emit{
-            req.event, req.data, {}, std::nullopt}});
+            req.event, req.data, {}, std::nullopt, {}}});
   return r;
 }
 

@@ -312,7 +312,7 @@ struct samples : actor_fixture {
   sio_envelope make(sio_envelope*) {
     return sio_envelope{"/custom", {recipient{11, 1}},
                         protocol::socketio::out::emit{"message-back", R"(1,"2")",
-                                                      {"\x01\x02"}, 7}};
+                                                      {"\x01\x02"}, 7, {}}};
   }
   sio_seated make(sio_seated*) { return sio_seated{3, true}; }
   sio_join make(sio_join*) {

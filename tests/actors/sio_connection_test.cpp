@@ -26,7 +26,7 @@ sio_domain_actor::behavior_type recording_domain(sio_domain_actor::pointer self,
   return {
     [=](sio_join& j) {
       log->joins.push_back(j.from.nsp + " " + j.auth + " " + j.address);
-      self->send(j.relay, sio_envelope{j.from.nsp, {j.from.at}, sio::out::connected{j.sid}});
+      self->send(j.relay, sio_envelope{j.from.nsp, {j.from.at}, sio::out::connected{j.sid, {}}});
       self->send(j.conn, sio_seated{j.from.at.channel, true});
     },
     [=](sio_from& f, sio::command& c) {

@@ -81,17 +81,17 @@ TEST_CASE("study codec: every error code has the seed's name", "[study]") {
 
 TEST_CASE("socketio outgoing: raw emits and acks keep their bytes", "[socketio]") {
   namespace out = socketio::out;
-  auto f = socketio::encode("/", out::emit{"message-back", R"(1,"2",{"3":[true]})", {}, std::nullopt});
+  auto f = socketio::encode("/", out::emit{"message-back", R"(1,"2",{"3":[true]})", {}, std::nullopt, {}});
   CHECK(*f.text == R"(42["message-back",1,"2",{"3":[true]}])");
   CHECK(f.binary.empty());
-  f = socketio::encode("/custom", out::emit{"auth", "{}", {}, std::nullopt});
+  f = socketio::encode("/custom", out::emit{"auth", "{}", {}, std::nullopt, {}});
   CHECK(*f.text == R"(42/custom,["auth",{}])");
-  f = socketio::encode("/", out::emit{"question", "1", {}, 4});
+  f = socketio::encode("/", out::emit{"question", "1", {}, 4, {}});
   CHECK(*f.text == R"(424["question",1])");
   f = socketio::encode("/", out::ack{456, R"(1,"2")", {}});
   CHECK(*f.text == R"(43456[1,"2"])");
   f = socketio::encode("/", out::emit{"message-back", R"({"_placeholder":true,"num":0})",
-                                       {std::string("\x01\x02", 2)}, std::nullopt});
+                                       {std::string("\x01\x02", 2)}, std::nullopt, {}});
   CHECK(*f.text == R"(451-["message-back",{"_placeholder":true,"num":0}])");
   REQUIRE(f.binary.size() == 1);
   CHECK(*f.binary[0] == std::string("\x01\x02", 2));
@@ -99,7 +99,7 @@ TEST_CASE("socketio outgoing: raw emits and acks keep their bytes", "[socketio]"
   CHECK(*f.text == R"(461-789[{"_placeholder":true,"num":0}])");
   f = socketio::encode("/random", out::refused{"Invalid namespace", {}});
   CHECK(*f.text == R"(44/random,{"message":"Invalid namespace"})");
-  f = socketio::encode("/x", out::connected{"abc"});
+  f = socketio::encode("/x", out::connected{"abc", {}});
   CHECK(*f.text == R"(40/x,{"sid":"abc"})");
   f = socketio::encode("/x", out::disconnect{});
   CHECK(*f.text == "41/x,");

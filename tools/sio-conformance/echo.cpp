@@ -40,13 +40,13 @@ struct on_command {
   void operator()(sio::raw_event& e) const {
     if (e.name == "message") {
       to(self, from, sio::out::emit{"message-back", std::move(e.args),
-                                    std::move(e.attachments), std::nullopt});
+                                    std::move(e.attachments), std::nullopt, {}});
     } else if (e.name == "message-with-ack" && e.ack) {
       to(self, from, sio::out::ack{*e.ack, std::move(e.args), std::move(e.attachments)});
     } else if (e.name == "ask") {
       to(self, from, sio::out::emit{"question", std::move(e.args),
                                     std::move(e.attachments),
-                                    self->state.next_ack++});
+                                    self->state.next_ack++, {}});
     }
   }
 
@@ -56,7 +56,7 @@ struct on_command {
 
   void operator()(sio::raw_ack& a) const {
     to(self, from, sio::out::emit{"answered", std::move(a.args),
-                                  std::move(a.attachments), std::nullopt});
+                                  std::move(a.attachments), std::nullopt, {}});
   }
 };
 
@@ -71,9 +71,9 @@ sio_domain_actor::behavior_type echo_domain(self_ptr self, relay_actor relay) {
   self->state.relay = std::move(relay);
   return {
     [=](sio_join& j) {
-      to(self, j.from, sio::out::connected{j.sid});
+      to(self, j.from, sio::out::connected{j.sid, {}});
       to(self, j.from, sio::out::emit{"auth", j.auth.empty() ? "{}" : j.auth,
-                                      {}, std::nullopt});
+                                      {}, std::nullopt, {}});
       self->send(j.conn, sio_seated{j.from.at.channel, true});
     },
     [=](sio_from& f, sio::command& c) {

@@ -178,6 +178,7 @@ std::string_view to_string(error_code c) {
     case error_code::forbidden: return "FORBIDDEN";
     case error_code::session_replaced: return "SESSION_REPLACED";
     case error_code::rate_limited: return "RATE_LIMITED";
+    case error_code::store_unavailable: return "STORE_UNAVAILABLE";
   }
   return "INVALID_PAYLOAD";
 }

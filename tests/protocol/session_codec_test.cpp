@@ -139,4 +139,5 @@ TEST_CASE("session codec: every error code has its wire name", "[session]") {
   CHECK(s::to_string(error_code::forbidden) == "FORBIDDEN");
   CHECK(s::to_string(error_code::session_replaced) == "SESSION_REPLACED");
   CHECK(s::to_string(error_code::rate_limited) == "RATE_LIMITED");
+  CHECK(s::to_string(error_code::store_unavailable) == "STORE_UNAVAILABLE");
 }

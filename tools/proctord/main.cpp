@@ -9,6 +9,7 @@
 #include "actors/core/relay.hpp"
 #include "actors/directory.hpp"
 #include "actors/gateway.hpp"
+#include "actors/session/directory.hpp"
 #include "actors/store.hpp"
 #include "actors/store_reader.hpp"
 #include "actors/study/directory.hpp"
@@ -103,9 +104,10 @@ int run(server_options& opts) {
   opts.contest_door.rate_per_sec = opts.gateway.rate_per_sec;
   opts.contest_door.rate_burst = opts.gateway.rate_burst;
   opts.study.hash_key = opts.gateway.tokens.secret;
+  opts.session.tokens = opts.gateway.tokens;
   for (auto problem : {opts.rooms.validate(), opts.gateway.validate(),
                        opts.contests.validate(), opts.contest_door.validate(),
-                       opts.study.validate()})
+                       opts.study.validate(), opts.session.validate()})
     if (!problem.empty()) {
       spdlog::error("proctord cannot start: {}", problem);
       return 2;
@@ -222,6 +224,19 @@ int run(server_options& opts) {
       return 1;
     }
   }
+  // The collaborative sessions (and their pids and logs) that were open.
+  persistence::live_snapshot live_back;
+  {
+    caf::scoped_actor self{sys};
+    bool ok = true;
+    self->request(store_hdl, caf::infinite, live_atom::value)
+      .receive([&](persistence::live_snapshot& snap) { live_back = std::move(snap); },
+               [&](caf::error&) { ok = false; });
+    if (!ok) {
+      spdlog::error("proctord cannot read the sessions from the store");
+      return 1;
+    }
+  }
   opts.rooms.tokens = opts.gateway.tokens;
   auto dir = sys.spawn(directory, opts.rooms, storage{store_hdl, *reader_hdl},
                        std::move(ended),
@@ -261,8 +276,11 @@ int run(server_options& opts) {
   srv->add_route(net::route{"/api/public/users", study_http, nullptr});
   srv->add_route(net::route{"/api/public/rooms", study_http, nullptr});
   srv->add_route(net::route{"/api/public/rooms/*", study_http, nullptr});
+  auto session_hdl = sys.spawn(session_directory, opts.session, store_hdl,
+                               relay_hdl, std::move(live_back));
   socketio_front sio{sys, relay_hdl, sockets, opts,
-                     sio_domains{sio_domain_actor{study_hdl}}};
+                     sio_domains{sio_domain_actor{study_hdl},
+                                 sio_domain_actor{session_hdl}}};
   sio.add_routes(*srv);
   srv->set_fallback(gw); // JSON 404s for every other path
   std::uint16_t port = 0;
@@ -311,6 +329,7 @@ int run(server_options& opts) {
     for (auto hdl : {caf::actor_cast<caf::actor>(dir),
                      caf::actor_cast<caf::actor>(contests_hdl),
                      caf::actor_cast<caf::actor>(study_hdl),
+                     caf::actor_cast<caf::actor>(session_hdl),
                      caf::actor_cast<caf::actor>(store_hdl),
                      caf::actor_cast<caf::actor>(*reader_hdl),
                      caf::actor_cast<caf::actor>(relay_hdl)}) {

@@ -21,6 +21,9 @@ struct server_options {
   contest_config contests;
   contest_door_config contest_door;
   study_config study;
+  /// The collaborative sessions (seed 003), with the recovery window the
+  /// Socket.IO domains share.
+  session_config session;
   /// The Socket.IO door's transports (/socket.io/ and /api/socket/).
   net::engineio_config sio;
   std::chrono::milliseconds sio_connect_timeout{45'000};

@@ -154,6 +154,21 @@ struct session_fixture : actor_fixture {
     boot();
   }
 
+  /// Commits `ws` straight to the store (rows a previous run left).
+  void store(persistence::write_set ws) {
+    auto ok = std::make_shared<bool>(false);
+    auto writer = store_.writer;
+    spawn_fn([=](caf::event_based_actor* self) -> caf::behavior {
+      self->request(writer, caf::infinite, ws).then([=](committed_atom) {
+        *ok = true;
+        self->quit();
+      });
+      return {};
+    });
+    drain();
+    REQUIRE(*ok);
+  }
+
   std::string token(const std::string& user, const std::string& role) {
     return protocol::mint_token(protocol::identity{user, "Name " + user, role},
                                 cfg.tokens);

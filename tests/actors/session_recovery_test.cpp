@@ -207,3 +207,40 @@ TEST_CASE_METHOD(three_in_a_session,
   CHECK(rows("SELECT * FROM live_pids WHERE userId = 'bob'") == 0);
   CHECK(recover(bob, "learner").sid() != bob.sid());
 }
+
+TEST_CASE_METHOD(session_fixture,
+                 "session recovery: a stored participant without a pid is gone for good at start",
+                 "[session]") {
+  // What a crash between an expiry's two commits leaves: a participant row
+  // whose pid row is already deleted.
+  namespace p = persistence;
+  p::write_set ws;
+  ws.collab_sessions.push_back(p::collab_session_record{"s-9", "ann", 1'700'000'000'000, 0, ""});
+  ws.collab_participants.push_back(
+    p::collab_participant_record{"s-9", "ann", "Name ann", "instructor", true, 1'700'000'000'000, false});
+  ws.collab_participants.push_back(
+    p::collab_participant_record{"s-9", "bob", "Name bob", "learner", true, 1'700'000'000'001, false});
+  ws.live_pids.push_back(p::live_pid_record{"pid-ann", "session", "s-9", "ann", "sid-ann",
+                                            false, 0, false});
+  store(std::move(ws));
+  boot();
+  CHECK(rows("SELECT * FROM collab_participants WHERE sessionId = 's-9'") == 1);
+  CHECK(rows("SELECT * FROM live_events WHERE roomId = 's-9' AND name = 'user-left'") == 1);
+  // ann recovers (the row left by the previous run) and hears bob left.
+  auto ann = connect_with("ann", json{{"token", token("ann", "instructor")},
+                                      {"pid", "pid-ann"},
+                                      {"offset", "0"}});
+  REQUIRE(ann.connects().size() == 1);
+  CHECK(ann.sid() == "sid-ann");
+  CHECK(ann.pid() == "pid-ann");
+  auto left = ann.of("user-left");
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].data["userId"] == "bob");
+  CHECK(left[0].offset == "1");
+  // Its place back keeps its first join.
+  auto lea = connect("lea", "learner");
+  join(lea, "s-9");
+  auto p0 = lea.of("session-joined").at(0).data["participants"][0];
+  CHECK(p0["userId"] == "ann");
+  CHECK(p0["joinedAt"] == "2023-11-14T22:13:20.000Z");
+}

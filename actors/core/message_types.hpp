@@ -6,6 +6,7 @@
 #include "actors/contest/interfaces.hpp"
 #include "actors/exam/interfaces.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/session/interfaces.hpp"
 #include "actors/socketio/interfaces.hpp"
 #include "actors/study/interfaces.hpp"
 
@@ -52,7 +53,14 @@ using message_types = caf::detail::type_list<
   // exam monitoring (seed 004)
   exam_request, exam_reply, exam_enter, exam_restore, exam_socket_cmd,
   exam_released, exam_pid_report, exam_deadline, exam_actor,
-  exam_directory_actor>;
+  exam_directory_actor,
+  // connection state recovery (the store's reads, shared by both)
+  persistence::live_snapshot, persistence::live_replay_query,
+  std::vector<persistence::live_event_record>,
+  // collaborative sessions (seed 003)
+  protocol::session::command, session_join, session_restore,
+  session_pid_update, session_released, session_ended, session_actor,
+  session_directory_actor>;
 
 /// Registers every type of message_types with `cfg`.
 void add_message_types(caf::actor_system_config& cfg);

@@ -12,6 +12,8 @@
 #include "actors/directory.hpp"
 #include "actors/exam/directory.hpp"
 #include "actors/exam/exam.hpp"
+#include "actors/session/directory.hpp"
+#include "actors/session/session.hpp"
 #include "actors/socketio/connection.hpp"
 #include "actors/study/directory.hpp"
 #include "actors/study/room.hpp"
@@ -45,6 +47,8 @@ struct samples : actor_fixture {
   study_room_actor study_room_hdl;
   exam_directory_actor exam_dir;
   exam_actor exam_hdl;
+  session_directory_actor session_dir;
+  session_actor session_hdl;
 
   samples() {
     auto host = connect("h1", "Hal");
@@ -94,6 +98,16 @@ struct samples : actor_fixture {
                          std::shared_ptr<exam_stats>{},
                          contest::wall_clock::starting_now(sys.clock()), seed);
     remember(exam_hdl);
+    session_config sess_cfg;
+    session_dir = sys.spawn(session_directory, sess_cfg, store_.writer, relay_,
+                            p::live_snapshot{});
+    remember(session_dir);
+    session_seed sseed;
+    sseed.row.session_id = "s-1";
+    sseed.opening = true;
+    session_hdl = sys.spawn(session, sess_cfg, store_.writer, relay_, session_dir,
+                            std::move(sseed));
+    remember(session_hdl);
   }
 
   pc::question_view question() {
@@ -378,6 +392,57 @@ struct samples : actor_fixture {
   study_occupancy make(study_occupancy*) { return study_occupancy{"pr1", 4}; }
   study_room_actor make(study_room_actor*) { return study_room_hdl; }
   study_actor make(study_actor*) { return study_dir; }
+  p::live_event_record live_event() {
+    return p::live_event_record{"session", "s-1", 7, p::live_audience::all_but,
+                                "u1", "user-left", R"({"userId":"u1"})", 1'700'000'000'007};
+  }
+  p::live_snapshot make(p::live_snapshot*) {
+    p::live_snapshot s;
+    s.sessions.push_back(p::collab_session_record{"s-1", "u0", 1, 0, ""});
+    s.participants.push_back(
+      p::collab_participant_record{"s-1", "u1", "Pat", "learner", false, 2, false});
+    p::exam_record exam;
+    exam.exam_id = "e-1";
+    exam.duration_s = 60;
+    s.exams.push_back(exam);
+    p::exam_student_record student;
+    student.exam_id = "e-1";
+    student.student_id = "u2";
+    s.students.push_back(student);
+    s.answers.push_back(p::exam_answer_record{"e-1", "u2", "q1", "[1]", 2.5, 3});
+    s.pids.push_back(
+      p::live_pid_record{"pid-1", "session", "s-1", "u1", "sid-1", false, 4, false});
+    s.seqs.push_back(p::live_room_seq{"session", "s-1", 7});
+    return s;
+  }
+  p::live_replay_query make(p::live_replay_query*) {
+    return p::live_replay_query{"session", "s-1", 3, 100};
+  }
+  std::vector<p::live_event_record> make(std::vector<p::live_event_record>*) {
+    return {live_event()};
+  }
+  live_socket sample_socket() {
+    return live_socket{sio_from{recipient{11, 0}, "/"}, sio_conn,
+                       protocol::identity{"u1", "Pat", "learner"}, "sid-1", "pid-1"};
+  }
+  protocol::session::command make(protocol::session::command*) {
+    return protocol::session::cmd::cursor_update{{3, 4}};
+  }
+  session_join make(session_join*) { return session_join{sample_socket(), "s-1"}; }
+  session_restore make(session_restore*) {
+    return session_restore{sample_socket(), 6, "sid-2"};
+  }
+  session_pid_update make(session_pid_update*) {
+    return session_pid_update{session_pid_update::op::dropped, "pid-1", "s-1",
+                              "u1", "sid-1", 9};
+  }
+  session_released make(session_released*) {
+    return session_released{sio_from{recipient{11, 0}, "/"}, "s-1",
+                            session_released::kind::disconnected};
+  }
+  session_ended make(session_ended*) { return session_ended{"s-1", {"pid-1"}}; }
+  session_actor make(session_actor*) { return session_hdl; }
+  session_directory_actor make(session_directory_actor*) { return session_dir; }
 
   // exam monitoring (seed 004)
   live_socket exam_sock() {

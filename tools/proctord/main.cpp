@@ -11,6 +11,7 @@
 #include "actors/exam/directory.hpp"
 #include "actors/exam/exam_api.hpp"
 #include "actors/gateway.hpp"
+#include "actors/session/directory.hpp"
 #include "actors/store.hpp"
 #include "actors/store_reader.hpp"
 #include "actors/study/directory.hpp"
@@ -119,9 +120,12 @@ int run(server_options& opts) {
   opts.study.hash_key = opts.gateway.tokens.secret;
   opts.exams.tokens = opts.gateway.tokens;
   opts.exams.recovery = opts.sio_recovery;
+  opts.session.tokens = opts.gateway.tokens;
+  opts.session.recovery = opts.sio_recovery;
   for (auto problem : {opts.rooms.validate(), opts.gateway.validate(),
                        opts.contests.validate(), opts.contest_door.validate(),
-                       opts.study.validate(), opts.exams.validate()})
+                       opts.study.validate(), opts.exams.validate(),
+                       opts.session.validate()})
     if (!problem.empty()) {
       spdlog::error("proctord cannot start: {}", problem);
       return 2;
@@ -238,8 +242,9 @@ int run(server_options& opts) {
       return 1;
     }
   }
-  // The exams, their students' sittings and answers, and the pids of their
-  // sockets (recovery works across a restart).
+  // The collaborative sessions that were open, the exams, their students'
+  // sittings and answers, and the pids of their sockets (recovery works
+  // across a restart).
   persistence::live_snapshot live_back;
   {
     caf::scoped_actor self{sys};
@@ -295,14 +300,17 @@ int run(server_options& opts) {
   srv->add_route(net::route{"/api/public/rooms", study_http, nullptr});
   srv->add_route(net::route{"/api/public/rooms/*", study_http, nullptr});
   auto exams_hdl = sys.spawn(exam_directory, opts.exams, store_hdl, relay_hdl,
-                             std::move(live_back), exam_figures);
+                             live_back, exam_figures);
   auto exam_http = std::make_shared<exam_api>(sys, exams_hdl, opts.gateway.tokens,
                                               opts.exams);
   srv->add_route(net::route{"/api/exams", exam_http, nullptr});
   srv->add_route(net::route{"/api/exams/*", exam_http, nullptr});
+  auto session_hdl = sys.spawn(session_directory, opts.session, store_hdl,
+                               relay_hdl, std::move(live_back));
   sio_domains domains;
   domains.study = sio_domain_actor{study_hdl};
   domains.exam = caf::actor_cast<sio_domain_actor>(exams_hdl);
+  domains.session = caf::actor_cast<sio_domain_actor>(session_hdl);
   socketio_front sio{sys, relay_hdl, sockets, opts, domains};
   sio.add_routes(*srv);
   srv->set_fallback(gw); // JSON 404s for every other path
@@ -353,6 +361,7 @@ int run(server_options& opts) {
                      caf::actor_cast<caf::actor>(contests_hdl),
                      caf::actor_cast<caf::actor>(study_hdl),
                      caf::actor_cast<caf::actor>(exams_hdl),
+                     caf::actor_cast<caf::actor>(session_hdl),
                      caf::actor_cast<caf::actor>(store_hdl),
                      caf::actor_cast<caf::actor>(*reader_hdl),
                      caf::actor_cast<caf::actor>(relay_hdl)}) {

@@ -271,6 +271,21 @@ std::map<std::string, option> table(server_options& o) {
       o.exams.time_update_interval = std::chrono::milliseconds{
         to_int("exam-time-update-interval", v, 1, 3600) * 1000};
     }};
+  t["session-idle-close"] = {
+    "SESSION_IDLE_CLOSE",
+    "seconds a collaborative session may go without an active participant "
+    "before it is closed",
+    [&o](const std::string& v) {
+      o.session.idle_close = std::chrono::milliseconds{
+        to_int("session-idle-close", v, 1, 30 * 86400) * 1000};
+    }};
+  t["session-cursor-interval"] = {
+    "SESSION_CURSOR_INTERVAL",
+    "ms between two cursor-moved of one user (the latest is sent)",
+    [&o](const std::string& v) {
+      o.session.cursor_interval = std::chrono::milliseconds{
+        to_int("session-cursor-interval", v, 1, 60'000)};
+    }};
   t["log-level"] = {"LOG_LEVEL", "trace, debug, info, warn, error",
                     [&o](const std::string& v) { o.log_level = v; }};
   t["log-format"] = {"LOG_FORMAT", "text or json (JSON lines)",

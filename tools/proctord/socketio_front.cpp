@@ -8,7 +8,7 @@ namespace proctord {
 namespace {
 
 /// Which codec reads the events of namespace "/" on a door.
-enum class root_codec : std::uint8_t { raw, exam };
+enum class root_codec : std::uint8_t { raw, exam, session };
 
 std::shared_ptr<net::engineio_server>
 door(caf::actor_system& sys, const relay_actor& relay,
@@ -32,6 +32,11 @@ door(caf::actor_system& sys, const relay_actor& relay,
         return protocol::socketio::command{std::move(*cmd)};
       return std::nullopt;
     }
+    if (nsp == "/" && root == root_codec::session) {
+      if (auto cmd = protocol::session::decode(e.name, e.args))
+        return protocol::socketio::command{std::move(*cmd)};
+      return std::nullopt;
+    }
     return protocol::socketio::command{std::move(e)};
   };
   return std::make_shared<net::engineio_server>(
@@ -52,10 +57,12 @@ socketio_front::socketio_front(caf::actor_system& sys, relay_actor relay,
   }
   if (domains.exam)
     socket_io.add_exact("/", *domains.exam);
+  if (domains.session)
+    api_socket.add_exact("/", *domains.session);
   socket_io_ = door(sys, relay, sockets, opts, std::move(socket_io),
-                    root_codec::exam);
+                    domains.exam ? root_codec::exam : root_codec::raw);
   api_socket_ = door(sys, relay, sockets, opts, std::move(api_socket),
-                     root_codec::raw);
+                     domains.session ? root_codec::session : root_codec::raw);
 }
 
 void socketio_front::add_routes(net::server& srv) const {

@@ -69,6 +69,7 @@ public:
       case sio::kind::open: io.send(sio::connect_packet(nsp_)); return;
       case sio::kind::close:
       case sio::kind::engine_other:
+      case sio::kind::ack:
       case sio::kind::sio_other: return;
       case sio::kind::bad: io.error("unparsable frame"); return;
       default: break;

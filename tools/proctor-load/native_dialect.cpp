@@ -135,6 +135,7 @@ public:
     auto& room_id = room_id_;
     switch (a) {
       case action::heartbeat:
+      case action::cursor: // refused in check()
         break;
       case action::announce:
         io.send(frame_of({{"type", "ANNOUNCE"},
@@ -281,6 +282,8 @@ public:
              "(hostsPerRoom must be 1)";
     if (s.participants_per_room > 1000)
       return "the native dialect allows at most 1000 participants a room";
+    if (s.host.cursor.enabled() || s.participant.cursor.enabled())
+      return "the native dialect moves no cursors (cursor is sio-session's)";
     return {};
   }
 
@@ -322,13 +325,20 @@ std::string_view name_of(tally t) noexcept {
     case tally::contest_end: return "contestEnd";
     case tally::room_broadcast: return "roomBroadcast";
     case tally::presence: return "presence";
+    case tally::cursor_moved: return "cursorMoved";
+    case tally::user_joined: return "userJoined";
+    case tally::answer_submitted: return "answerSubmitted";
+    case tally::progress_update: return "progressUpdate";
+    case tally::time_update: return "timeUpdate";
   }
   return "?";
 }
 
 bool has_loss_figure(tally t) noexcept {
   return t != tally::code_update && t != tally::answer_refused
-         && t != tally::leaderboard && t != tally::presence;
+         && t != tally::leaderboard && t != tally::presence
+         && t != tally::cursor_moved && t != tally::user_joined
+         && t != tally::time_update;
 }
 
 std::string stamped_text(std::int64_t now_ns, std::size_t bytes) {

@@ -156,7 +156,7 @@ TEST_CASE("a scenario file that cannot be read names its path") {
 TEST_CASE("every example scenario in tools/scenarios parses") {
   for (auto name : {"smoke", "idle", "storm", "fanout", "mix", "slow-readers",
                     "reconnect-storm", "contest", "sio-idle", "sio-storm",
-                    "sio-fanout"}) {
+                    "sio-fanout", "sio-session", "sio-exam"}) {
     INFO(name);
     auto path = std::string(PROCTORD_SOURCE_DIR) + "/tools/scenarios/" + name + ".json";
     CHECK_NOTHROW(load_scenario(path));

@@ -15,6 +15,7 @@
 
 #include "contest_dialect.hpp"
 #include "dialect.hpp"
+#include "sio_live.hpp"
 #include "socketio_dialect.hpp"
 
 namespace proctord::load {
@@ -307,6 +308,10 @@ std::unique_ptr<dialect> make_dialect(std::string_view name) {
     return make_contest_dialect();
   if (name == "socketio")
     return make_socketio_dialect();
+  if (name == "sio-session")
+    return make_sio_session_dialect();
+  if (name == "sio-exam")
+    return make_sio_exam_dialect();
   return nullptr;
 }
 

@@ -119,7 +119,8 @@ public:
                              " ORDER BY userId, idempotencyKey"),
       replay_(db_.get(), replay_statements::snapshot::caller),
       contests_(db_.get()),
-      study_(db_.get()) {}
+      study_(db_.get()),
+      live_(db_.get()) {}
 
   ~sqlite_backend() override { rollback(); }
 
@@ -158,6 +159,7 @@ public:
       for (const auto& e : ws.events) write(e);
       contests_.write(ws);
       study_.write(ws);
+      live_.write(ws);
       stmt_use(release_).run();
     } catch (const std::exception& e) {
       if (undo_write_set()) throw;
@@ -276,10 +278,12 @@ public:
 
   study_snapshot load_study() override { return study_.load(); }
 
-  // TODO(issue 11, persistence): sqlite_live.cpp replaces these.
-  live_snapshot load_live() override { return {}; }
+  live_snapshot load_live() override { return live_.load(); }
+
   std::vector<live_event_record>
-  load_live_events(const live_replay_query&) override { return {}; }
+  load_live_events(const live_replay_query& q) override {
+    return live_.events(q);
+  }
 
 private:
   static void read_keys(statement& s, const std::string& room_id,
@@ -422,6 +426,7 @@ private:
   replay_statements replay_;
   contest_statements contests_;
   study_statements study_;
+  live_statements live_;
   /// Row ids of the current write set's submissions, in order.
   std::vector<std::int64_t> submission_ids_;
 };

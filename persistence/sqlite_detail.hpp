@@ -73,6 +73,10 @@ public:
     return *this;
   }
   stmt_use& flag(int i, bool v) { return integer(i, v ? 1 : 0); }
+  stmt_use& real(int i, double v) {
+    check(sqlite3_bind_double(st_, i, v));
+    return *this;
+  }
   /// Optional text; "" ("none") is bound as NULL.
   stmt_use& text_or_null(int i, const std::string& v) {
     return v.empty() ? null(i) : text(i, v);
@@ -111,6 +115,8 @@ public:
   std::int64_t column_int(int i) const { return sqlite3_column_int64(st_, i); }
   std::int32_t column_int32(int i) const { return sqlite3_column_int(st_, i); }
   bool column_flag(int i) const { return column_int(i) != 0; }
+  /// NULL reads as 0.
+  double column_real(int i) const { return sqlite3_column_double(st_, i); }
 
 private:
   void check(int rc) const {
@@ -136,8 +142,13 @@ void migrate(sqlite3* db, const payload_converter& convert = {});
 /// database as an older release left it). Throws for an unknown version.
 void migrate(sqlite3* db, int target, const payload_converter& convert = {});
 
-/// The schema version this build creates (the number of migration steps).
+/// The schema version this build creates (the number of migration steps;
+/// sqlite_migrations.cpp).
 int latest_schema_version() noexcept;
+
+/// The SQL of the migration step that takes a database from `to_version - 1`
+/// to `to_version` (1 to latest_schema_version()); throws for another.
+const char* migration_script(int to_version);
 
 // -- the event log (sqlite_replay.cpp) ----------------------------------------
 
@@ -215,6 +226,42 @@ private:
 
   statement insert_user_, upsert_room_, upsert_member_, delete_member_;
   statement select_users_, select_rooms_, select_members_;
+};
+
+// -- sessions, exams, recovery (sqlite_live.cpp) ------------------------------
+
+/// The collaborative sessions', exams' and room logs' statements on the
+/// writer's connection.
+class live_statements {
+public:
+  explicit live_statements(sqlite3* db);
+
+  /// Writes the live vectors of `ws` in the order sessions, participants,
+  /// exams, students, answers, events, pids, then log drops. Runs inside the
+  /// caller's savepoint; throws store_error at the first bad row.
+  void write(const write_set& ws);
+
+  live_snapshot load();
+  std::vector<live_event_record> events(const live_replay_query& q);
+
+private:
+  void write(const collab_session_record& s);
+  void write(const collab_participant_record& p);
+  void write(const exam_record& e);
+  void write(const exam_student_record& s);
+  void write(const exam_answer_record& a);
+  void write(const live_event_record& e);
+  void write(const live_pid_record& p);
+  void drop(const live_room_seq& r);
+  std::vector<live_room_seq> last_seqs();
+
+  statement upsert_session_, upsert_participant_, delete_participant_;
+  statement insert_exam_, upsert_student_, upsert_answer_;
+  statement insert_event_, upsert_pid_, delete_pid_, drop_log_;
+  statement select_sessions_, select_participants_, select_exams_;
+  statement select_students_, select_answers_, select_pids_;
+  statement select_last_room_, select_room_before_, select_domain_before_;
+  statement select_events_;
 };
 
 } // namespace proctord::persistence::sqlite_detail

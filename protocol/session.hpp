@@ -24,6 +24,7 @@ enum class error_code : std::uint8_t {
   forbidden,         // FORBIDDEN
   session_replaced,  // SESSION_REPLACED
   rate_limited,      // RATE_LIMITED
+  store_unavailable, // STORE_UNAVAILABLE (a join or leave not stored; retry)
 };
 
 std::string_view to_string(error_code c);

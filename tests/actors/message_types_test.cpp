@@ -10,6 +10,10 @@
 #include "actors/contest/contests.hpp"
 #include "actors/contest/timer.hpp"
 #include "actors/directory.hpp"
+#include "actors/exam/directory.hpp"
+#include "actors/exam/exam.hpp"
+#include "actors/session/directory.hpp"
+#include "actors/session/session.hpp"
 #include "actors/socketio/connection.hpp"
 #include "actors/study/directory.hpp"
 #include "actors/study/room.hpp"
@@ -41,6 +45,10 @@ struct samples : actor_fixture {
   sio_domain_actor sio_domain;
   study_actor study_dir;
   study_room_actor study_room_hdl;
+  exam_directory_actor exam_dir;
+  exam_actor exam_hdl;
+  session_directory_actor session_dir;
+  session_actor session_hdl;
 
   samples() {
     auto host = connect("h1", "Hal");
@@ -80,6 +88,26 @@ struct samples : actor_fixture {
     study_room_hdl = sys.spawn(study_room, scfg, store_.writer, relay_, study_dir,
                                p::public_room_record{"pr1", "Library", 8, 1});
     remember(study_room_hdl);
+    exam_dir = sys.spawn(exam_directory, exam_config{}, store_.writer, relay_,
+                         persistence::live_snapshot{},
+                         std::shared_ptr<exam_stats>{});
+    remember(exam_dir);
+    exam_seed seed;
+    seed.def = persistence::exam_record{"e-1", "Final", 600, 10, "t-1", 5};
+    exam_hdl = sys.spawn(exam, exam_config{}, store_.writer, relay_, exam_dir,
+                         std::shared_ptr<exam_stats>{},
+                         contest::wall_clock::starting_now(sys.clock()), seed);
+    remember(exam_hdl);
+    session_config sess_cfg;
+    session_dir = sys.spawn(session_directory, sess_cfg, store_.writer, relay_,
+                            p::live_snapshot{});
+    remember(session_dir);
+    session_seed sseed;
+    sseed.row.session_id = "s-1";
+    sseed.opening = true;
+    session_hdl = sys.spawn(session, sess_cfg, store_.writer, relay_, session_dir,
+                            std::move(sseed));
+    remember(session_hdl);
   }
 
   pc::question_view question() {
@@ -364,6 +392,115 @@ struct samples : actor_fixture {
   study_occupancy make(study_occupancy*) { return study_occupancy{"pr1", 4}; }
   study_room_actor make(study_room_actor*) { return study_room_hdl; }
   study_actor make(study_actor*) { return study_dir; }
+  p::live_event_record live_event() {
+    return p::live_event_record{"session", "s-1", 7, p::live_audience::all_but,
+                                "u1", "user-left", R"({"userId":"u1"})", 1'700'000'000'007};
+  }
+  p::live_snapshot make(p::live_snapshot*) {
+    p::live_snapshot s;
+    s.sessions.push_back(p::collab_session_record{"s-1", "u0", 1, 0, ""});
+    s.participants.push_back(
+      p::collab_participant_record{"s-1", "u1", "Pat", "learner", false, 2, false});
+    p::exam_record exam;
+    exam.exam_id = "e-1";
+    exam.duration_s = 60;
+    s.exams.push_back(exam);
+    p::exam_student_record student;
+    student.exam_id = "e-1";
+    student.student_id = "u2";
+    s.students.push_back(student);
+    s.answers.push_back(p::exam_answer_record{"e-1", "u2", "q1", "[1]", 2.5, 3});
+    s.pids.push_back(
+      p::live_pid_record{"pid-1", "session", "s-1", "u1", "sid-1", false, 4, false});
+    s.seqs.push_back(p::live_room_seq{"session", "s-1", 7});
+    return s;
+  }
+  p::live_replay_query make(p::live_replay_query*) {
+    return p::live_replay_query{"session", "s-1", 3, 100};
+  }
+  std::vector<p::live_event_record> make(std::vector<p::live_event_record>*) {
+    return {live_event()};
+  }
+  live_socket sample_socket() {
+    return live_socket{sio_from{recipient{11, 0}, "/"}, sio_conn,
+                       protocol::identity{"u1", "Pat", "learner"}, "sid-1", "pid-1"};
+  }
+  protocol::session::command make(protocol::session::command*) {
+    return protocol::session::cmd::cursor_update{{3, 4}};
+  }
+  session_join make(session_join*) { return session_join{sample_socket(), "s-1"}; }
+  session_restore make(session_restore*) {
+    return session_restore{sample_socket(), 6, "sid-2"};
+  }
+  session_pid_update make(session_pid_update*) {
+    return session_pid_update{session_pid_update::op::dropped, "pid-1", "s-1",
+                              "u1", "sid-1", 9};
+  }
+  session_released make(session_released*) {
+    return session_released{sio_from{recipient{11, 0}, "/"}, "s-1",
+                            session_released::kind::disconnected};
+  }
+  session_ended make(session_ended*) { return session_ended{"s-1", {"pid-1"}}; }
+  session_actor make(session_actor*) { return session_hdl; }
+  session_directory_actor make(session_directory_actor*) { return session_dir; }
+
+  // exam monitoring (seed 004)
+  live_socket exam_sock() {
+    return live_socket{sio_from{recipient{11, 2}, "/"}, sio_conn,
+                       protocol::identity{"s-1", "Sue", "student"}, "sid-1",
+                       "pid-1"};
+  }
+  exam_request make(exam_request*) {
+    exam_request r;
+    r.what = exam_request::op::create;
+    r.title = "Final";
+    r.duration_s = 600;
+    r.question_count = 10;
+    r.created_by = "t-1";
+    return r;
+  }
+  exam_reply make(exam_reply*) {
+    exam_reply r;
+    r.status = 201;
+    r.exam = protocol::exam::exam_info{"e-1", "Final", 600, 10, "t-1", 5, 1, 2, 3};
+    protocol::exam::student_result s;
+    s.session.student_id = "s-1";
+    s.session.at = protocol::exam::status::ended;
+    s.session.device_info = R"({"os":"Linux"})";
+    s.ended_at = 9;
+    s.type = protocol::exam::submission::forced;
+    s.final_score = "87.5";
+    s.answers.push_back(protocol::exam::answer_view{"q1", "[1,2]", 3.5, 8});
+    r.students.push_back(s);
+    return r;
+  }
+  exam_enter make(exam_enter*) {
+    return exam_enter{exam_sock(),
+                      protocol::exam::command{
+                        protocol::exam::cmd::join_exam_session{"e-1", "sess",
+                                                               "{}", "null"},
+                        4}};
+  }
+  exam_restore make(exam_restore*) { return exam_restore{exam_sock(), 17, true}; }
+  exam_socket_cmd make(exam_socket_cmd*) {
+    return exam_socket_cmd{sio_from{recipient{11, 2}, "/"},
+                           protocol::exam::command{
+                             protocol::exam::cmd::submit_answer{"e-1", "q1", R"("b")",
+                                                                12.5},
+                             3},
+                           true};
+  }
+  exam_released make(exam_released*) {
+    return exam_released{sio_from{recipient{11, 2}, "/"},
+                         exam_released::why::fresh};
+  }
+  exam_pid_report make(exam_pid_report*) {
+    return exam_pid_report{exam_pid_report::op::forgotten, "pid-1", "e-1", "s-1",
+                           "sid-1", true, sio_from{recipient{11, 2}, "/"}};
+  }
+  exam_deadline make(exam_deadline*) { return exam_deadline{"s-1", 99}; }
+  exam_actor make(exam_actor*) { return exam_hdl; }
+  exam_directory_actor make(exam_directory_actor*) { return exam_dir; }
 
   template <class T>
   void round_trip(const char* name) {

@@ -1,7 +1,7 @@
 // The store actor: group commit (write sets that wait together commit in one
 // transaction), every requester answered after COMMIT, a bad write set
-// failing alone, the room list for the directory, and the public study
-// rooms.
+// failing alone, the room list for the directory, the public study rooms,
+// and the sessions, exams and room logs of the live domains.
 
 #include "fixture.hpp"
 
@@ -267,6 +267,80 @@ TEST_CASE_METHOD(store_fixture,
   CHECK(snap->members[0].user_id == "pu1");
   CHECK(snap->members[0].joined_at == 1'700'000'000'004);
   CHECK_FALSE(snap->members[0].removed);
+}
+
+TEST_CASE_METHOD(store_fixture,
+                 "store: answers live_atom and live_replay_query with the "
+                 "sessions exams and room log it has committed",
+                 "[store]") {
+  constexpr std::int64_t t0 = 1'700'000'000'000; // any fixed time
+  persistence::write_set ws;
+  ws.collab_sessions = {{"s1", "i1", t0, 0, ""}, {"s2", "i2", t0, 0, ""}};
+  ws.collab_participants = {{"s1", "i1", "Ines", "instructor", true, t0, false},
+                            {"s2", "l1", "Lee", "learner", true, t0, false}};
+  ws.exams = {{"e1", "Algebra", 3600, 10, "t1", t0}};
+  persistence::exam_student_record st;
+  st.exam_id = "e1";
+  st.student_id = "st1";
+  st.name = "Sam";
+  st.session_id = "sess-1";
+  st.answered_count = 1;
+  st.last_question_id = "q1";
+  st.started_at = t0;
+  st.ends_at = t0 + 3'600'000;
+  ws.exam_students = {st};
+  ws.exam_answers = {{"e1", "st1", "q1", R"("42")", 9.5, t0 + 1}};
+  for (std::int64_t seq = 1; seq <= 3; ++seq)
+    ws.live_events.push_back({"exam", "e1", seq,
+                              persistence::live_audience::all, "",
+                              "student-joined", "[{}]", t0 + seq});
+  ws.live_pids = {{"p1", "exam", "e1", "st1", "sid1", false, 0, false}};
+  auto written = request(ws);
+  drain();
+  // A second batch: the answer resubmitted, s2 closed.
+  persistence::write_set later;
+  later.exam_answers = {{"e1", "st1", "q1", R"("43")", 2.0, t0 + 5}};
+  later.collab_sessions = {{"s2", "i2", t0, t0 + 9, "inactive"}};
+  auto rewritten = request(later);
+  drain();
+  REQUIRE(written->committed);
+  REQUIRE(rewritten->committed);
+
+  auto snap = std::make_shared<persistence::live_snapshot>();
+  auto events = std::make_shared<std::vector<persistence::live_event_record>>();
+  auto failed = std::make_shared<int>(0);
+  spawn_fn([=, s = store_.writer](caf::event_based_actor* self) -> caf::behavior {
+    self->request(s, caf::infinite, live_atom::value)
+      .then([=](persistence::live_snapshot& got) { *snap = std::move(got); },
+            [=](caf::error&) { ++*failed; });
+    self->request(s, caf::infinite,
+                  persistence::live_replay_query{"exam", "e1", 1, 10})
+      .then([=](std::vector<persistence::live_event_record>& got) {
+              *events = std::move(got);
+            },
+            [=](caf::error&) { ++*failed; });
+    return {};
+  });
+  drain();
+  CHECK(*failed == 0);
+  REQUIRE(snap->sessions.size() == 1); // s2 is closed
+  CHECK(snap->sessions[0].session_id == "s1");
+  REQUIRE(snap->participants.size() == 1);
+  CHECK(snap->participants[0].name == "Ines");
+  REQUIRE(snap->exams.size() == 1);
+  CHECK(snap->exams[0].duration_s == 3600);
+  REQUIRE(snap->students.size() == 1);
+  CHECK(snap->students[0].last_question_id == "q1");
+  REQUIRE(snap->answers.size() == 1);
+  CHECK(snap->answers[0].answer == R"("43")"); // the resubmission
+  REQUIRE(snap->pids.size() == 1);
+  CHECK(snap->pids[0].sid == "sid1");
+  REQUIRE(snap->seqs.size() == 1);
+  CHECK(snap->seqs[0].seq == 3);
+  REQUIRE(events->size() == 2); // after seq 1
+  CHECK((*events)[0].seq == 2);
+  CHECK((*events)[1].seq == 3);
+  CHECK((*events)[1].name == "student-joined");
 }
 
 // -- failures injected with a trigger (tests/sqlite_support.hpp) -------------

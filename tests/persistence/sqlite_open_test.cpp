@@ -10,11 +10,11 @@
 using namespace proctord::persistence;
 using namespace proctord::persistence::test;
 
-TEST_CASE("open creates the schema at user_version 5") {
+TEST_CASE("open creates the schema at user_version 6") {
   temp_db file;
   auto db = open_sqlite(file.path());
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 5);
+  CHECK(c.integer("PRAGMA user_version") == 6);
   CHECK(columns_of(c, "rooms")
         == "roomId,hostId,hostName,roomname,maxGuests,question,duration,"
            "isPublic,status,createdAt,startedAt,endsAt,endedAt");
@@ -49,9 +49,26 @@ TEST_CASE("open creates the schema at user_version 5") {
         == "userId,userName,addressHash,createdAt");
   CHECK(columns_of(c, "public_rooms") == "roomId,name,capacity,createdAt");
   CHECK(columns_of(c, "public_room_members") == "roomId,userId,joinedAt");
+  CHECK(columns_of(c, "collab_sessions")
+        == "sessionId,createdBy,createdAt,closedAt,closeReason");
+  CHECK(columns_of(c, "collab_participants")
+        == "sessionId,userId,name,role,isActive,joinedAt");
+  CHECK(columns_of(c, "exams")
+        == "examId,title,durationS,questionCount,createdBy,createdAt");
+  CHECK(columns_of(c, "exam_students")
+        == "examId,studentId,name,sessionId,status,answeredCount,"
+           "lastQuestionId,timeSpent,startedAt,endsAt,lastSeenAt,endedAt,"
+           "submissionType,finalScore,deviceInfo,networkInfo");
+  CHECK(columns_of(c, "exam_answers")
+        == "examId,studentId,questionId,answer,timeSpent,savedAt");
+  CHECK(columns_of(c, "live_events")
+        == "domain,roomId,seq,audience,userId,name,args,at");
+  CHECK(columns_of(c, "live_pids")
+        == "pid,domain,roomId,userId,sid,monitor,disconnectedAt");
   CHECK(db->load_rooms().empty());
   CHECK(db->load_contests().empty());
   CHECK(db->load_study().users.empty());
+  CHECK(db->load_live().exams.empty());
 }
 
 TEST_CASE("the database is in WAL mode as seen by another connection") {
@@ -79,7 +96,7 @@ TEST_CASE("reopening an existing database is idempotent and keeps its data") {
     CHECK(db->load_members("r1").size() == 1);
   }
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 5);
+  CHECK(c.integer("PRAGMA user_version") == 6);
 }
 
 TEST_CASE("the sync mode sets PRAGMA synchronous on the store's connection") {

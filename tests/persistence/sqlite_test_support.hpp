@@ -65,6 +65,11 @@ public:
     sqlite3_finalize(st);
     return v;
   }
+  /// The captured connection (the backend's own).
+  sqlite3* db() const {
+    REQUIRE(captured != nullptr);
+    return captured;
+  }
 
 private:
   static int capture(sqlite3* db, const char**, const sqlite3_api_routines*) {
@@ -303,6 +308,178 @@ inline void check_same(const public_member_record& a,
   CHECK(a.removed == b.removed);
 }
 
+// -- sessions, exams, recovery ------------------------------------------------
+
+/// An open session that `inst-<id>` opened at `created_at`.
+inline collab_session_record make_session(const std::string& id,
+                                          millis created_at) {
+  return {id, "inst-" + id, created_at, 0, ""};
+}
+
+inline collab_participant_record
+make_collab_participant(const std::string& session, const std::string& user,
+                        millis joined_at,
+                        const std::string& role = "learner") {
+  return {session, user, "name-" + user, role, true, joined_at, false};
+}
+
+/// The write that removes `user` from `session`.
+inline collab_participant_record
+collab_removal(const std::string& session, const std::string& user) {
+  collab_participant_record p;
+  p.session_id = session;
+  p.user_id = user;
+  p.removed = true;
+  return p;
+}
+
+/// A one-hour exam of 20 questions.
+inline exam_record make_exam(const std::string& id, millis created_at) {
+  return {id, "Exam " + id, 3600, 20, "teacher-1", created_at};
+}
+
+/// An active student who started at `started_at` (an hour to go).
+inline exam_student_record make_student(const std::string& exam,
+                                        const std::string& student,
+                                        millis started_at) {
+  exam_student_record s;
+  s.exam_id = exam;
+  s.student_id = student;
+  s.name = "name-" + student;
+  s.session_id = "sess-" + student;
+  s.started_at = started_at;
+  s.ends_at = started_at + 3'600'000;
+  s.last_seen_at = started_at;
+  s.device_info = R"({"browser":"Firefox","os":"Linux"})";
+  s.network_info = R"({"type":"wifi","downlink":10})";
+  return s;
+}
+
+inline exam_answer_record make_exam_answer(const std::string& exam,
+                                           const std::string& student,
+                                           const std::string& question,
+                                           millis saved_at) {
+  return {exam, student, question, R"({"choice":"B"})", 12.5, saved_at};
+}
+
+/// An event of a room's log for every socket of the room.
+inline live_event_record make_live_event(const std::string& domain,
+                                         const std::string& room,
+                                         std::int64_t seq) {
+  live_event_record e;
+  e.domain = domain;
+  e.room_id = room;
+  e.seq = seq;
+  e.name = "user-joined";
+  e.args = R"([{"user":{"userId":"u)" + std::to_string(seq) + R"("}}])";
+  e.at = 1'706'543'210'000 + seq;
+  return e;
+}
+
+/// A connected socket's pid.
+inline live_pid_record make_pid(const std::string& pid,
+                                const std::string& domain,
+                                const std::string& room,
+                                const std::string& user) {
+  return {pid, domain, room, user, "sid-" + pid, false, 0, false};
+}
+
+/// The write that forgets `pid`.
+inline live_pid_record pid_removal(const std::string& pid) {
+  live_pid_record p;
+  p.pid = pid;
+  p.removed = true;
+  return p;
+}
+
+inline void check_same(const collab_session_record& a,
+                       const collab_session_record& b) {
+  CHECK(a.session_id == b.session_id);
+  CHECK(a.created_by == b.created_by);
+  CHECK(a.created_at == b.created_at);
+  CHECK(a.closed_at == b.closed_at);
+  CHECK(a.close_reason == b.close_reason);
+}
+
+inline void check_same(const collab_participant_record& a,
+                       const collab_participant_record& b) {
+  CHECK(a.session_id == b.session_id);
+  CHECK(a.user_id == b.user_id);
+  CHECK(a.name == b.name);
+  CHECK(a.role == b.role);
+  CHECK(a.is_active == b.is_active);
+  CHECK(a.joined_at == b.joined_at);
+  CHECK(a.removed == b.removed);
+}
+
+inline void check_same(const exam_record& a, const exam_record& b) {
+  CHECK(a.exam_id == b.exam_id);
+  CHECK(a.title == b.title);
+  CHECK(a.duration_s == b.duration_s);
+  CHECK(a.question_count == b.question_count);
+  CHECK(a.created_by == b.created_by);
+  CHECK(a.created_at == b.created_at);
+}
+
+inline void check_same(const exam_student_record& a,
+                       const exam_student_record& b) {
+  CHECK(a.exam_id == b.exam_id);
+  CHECK(a.student_id == b.student_id);
+  CHECK(a.name == b.name);
+  CHECK(a.session_id == b.session_id);
+  CHECK(a.status == b.status);
+  CHECK(a.answered_count == b.answered_count);
+  CHECK(a.last_question_id == b.last_question_id);
+  CHECK(a.time_spent == b.time_spent);
+  CHECK(a.started_at == b.started_at);
+  CHECK(a.ends_at == b.ends_at);
+  CHECK(a.last_seen_at == b.last_seen_at);
+  CHECK(a.ended_at == b.ended_at);
+  CHECK(a.submission_type == b.submission_type);
+  CHECK(a.final_score == b.final_score);
+  CHECK(a.device_info == b.device_info);
+  CHECK(a.network_info == b.network_info);
+}
+
+inline void check_same(const exam_answer_record& a,
+                       const exam_answer_record& b) {
+  CHECK(a.exam_id == b.exam_id);
+  CHECK(a.student_id == b.student_id);
+  CHECK(a.question_id == b.question_id);
+  CHECK(a.answer == b.answer);
+  CHECK(a.time_spent == b.time_spent);
+  CHECK(a.saved_at == b.saved_at);
+}
+
+inline void check_same(const live_event_record& a,
+                       const live_event_record& b) {
+  CHECK(a.domain == b.domain);
+  CHECK(a.room_id == b.room_id);
+  CHECK(a.seq == b.seq);
+  CHECK(a.audience == b.audience);
+  CHECK(a.user_id == b.user_id);
+  CHECK(a.name == b.name);
+  CHECK(a.args == b.args);
+  CHECK(a.at == b.at);
+}
+
+inline void check_same(const live_pid_record& a, const live_pid_record& b) {
+  CHECK(a.pid == b.pid);
+  CHECK(a.domain == b.domain);
+  CHECK(a.room_id == b.room_id);
+  CHECK(a.user_id == b.user_id);
+  CHECK(a.sid == b.sid);
+  CHECK(a.monitor == b.monitor);
+  CHECK(a.disconnected_at == b.disconnected_at);
+  CHECK(a.removed == b.removed);
+}
+
+inline void check_same(const live_room_seq& a, const live_room_seq& b) {
+  CHECK(a.domain == b.domain);
+  CHECK(a.room_id == b.room_id);
+  CHECK(a.seq == b.seq);
+}
+
 template <class Record>
 inline void check_same(const std::vector<Record>& a,
                        const std::vector<Record>& b) {
@@ -325,6 +502,16 @@ inline void check_same(const study_snapshot& a, const study_snapshot& b) {
   check_same(a.users, b.users);
   check_same(a.rooms, b.rooms);
   check_same(a.members, b.members);
+}
+
+inline void check_same(const live_snapshot& a, const live_snapshot& b) {
+  check_same(a.sessions, b.sessions);
+  check_same(a.participants, b.participants);
+  check_same(a.exams, b.exams);
+  check_same(a.students, b.students);
+  check_same(a.answers, b.answers);
+  check_same(a.pids, b.pids);
+  check_same(a.seqs, b.seqs);
 }
 
 inline std::string columns_of(other_connection& c, const std::string& table) {

@@ -1,25 +1,39 @@
 #include "tools/proctord/socketio_front.hpp"
 
 #include "actors/doors/socketio_door.hpp"
+#include "protocol/exam.hpp"
 
 namespace proctord {
 
 namespace {
 
+/// Which codec reads the events of namespace "/" on a door.
+enum class root_codec : std::uint8_t { raw, exam, session };
+
 std::shared_ptr<net::engineio_server>
 door(caf::actor_system& sys, const relay_actor& relay,
      const std::shared_ptr<socket_registry>& sockets, const server_options& opts,
-     namespace_table namespaces) {
+     namespace_table namespaces, root_codec root) {
   auto conn = std::make_shared<sio_connection_config>();
   conn->connect_timeout = opts.sio_connect_timeout;
   conn->namespaces = std::move(namespaces);
   socketio_door_config cfg;
   cfg.connection = std::move(conn);
   cfg.trusted_proxies = opts.trusted_proxies;
-  cfg.decode_event = [](std::string_view nsp, protocol::socketio::raw_event& e)
+  cfg.decode_event = [root](std::string_view nsp, protocol::socketio::raw_event& e)
     -> std::optional<protocol::socketio::command> {
+    if (nsp == "/" && root == root_codec::exam) {
+      if (auto cmd = protocol::exam::decode(e.name, e.args, e.ack))
+        return protocol::socketio::command{std::move(*cmd)};
+      return std::nullopt;
+    }
     if (nsp.rfind("/public-room/", 0) == 0) {
       if (auto cmd = protocol::study::decode(e.name, e.args))
+        return protocol::socketio::command{std::move(*cmd)};
+      return std::nullopt;
+    }
+    if (nsp == "/" && root == root_codec::session) {
+      if (auto cmd = protocol::session::decode(e.name, e.args))
         return protocol::socketio::command{std::move(*cmd)};
       return std::nullopt;
     }
@@ -41,8 +55,14 @@ socketio_front::socketio_front(caf::actor_system& sys, relay_actor relay,
     socket_io.add_pattern("/public-room/", *domains.study);
     api_socket.add_pattern("/public-room/", *domains.study);
   }
-  socket_io_ = door(sys, relay, sockets, opts, std::move(socket_io));
-  api_socket_ = door(sys, relay, sockets, opts, std::move(api_socket));
+  if (domains.exam)
+    socket_io.add_exact("/", *domains.exam);
+  if (domains.session)
+    api_socket.add_exact("/", *domains.session);
+  socket_io_ = door(sys, relay, sockets, opts, std::move(socket_io),
+                    domains.exam ? root_codec::exam : root_codec::raw);
+  api_socket_ = door(sys, relay, sockets, opts, std::move(api_socket),
+                     domains.session ? root_codec::session : root_codec::raw);
 }
 
 void socketio_front::add_routes(net::server& srv) const {

@@ -1,8 +1,8 @@
 #pragma once
 // proctord's Socket.IO door: the Engine.IO transports at /socket.io/ and
 // /api/socket/, each with its namespaces, over one Socket.IO door per path.
-//   /socket.io/   /public-room/:roomId (study rooms), / (exams, to come)
-//   /api/socket/  / (collaborative sessions, to come), /public-room/:roomId
+//   /socket.io/   /public-room/:roomId (study rooms), / (exams)
+//   /api/socket/  / (collaborative sessions), /public-room/:roomId
 // A namespace no domain serves is answered "Invalid namespace".
 
 #include "actors/core/relay.hpp"
@@ -21,6 +21,10 @@ namespace proctord {
 /// The domains behind the door (null: not served).
 struct sio_domains {
   std::optional<sio_domain_actor> study;
+  /// The exams (seed 004): "/" on /socket.io/.
+  std::optional<sio_domain_actor> exam;
+  /// The collaborative sessions: "/" at /api/socket/.
+  std::optional<sio_domain_actor> session;
 };
 
 class socketio_front {

@@ -2,8 +2,10 @@
 // 1 host + 5 candidates for 3 s) whose report must agree with what the
 // server says it received and delivered (/api/stats), with what it stored
 // (the SQLite file), and with no loss; the tool's refusals; and the contest
-// scenario (seed 001) with no loss and every acknowledged answer stored; and
-// a short socketio fan-out (seed 002) with no loss.
+// scenario (seed 001) with no loss and every acknowledged answer stored; a
+// short socketio fan-out (seed 002) with no loss; and the sio-session and
+// sio-exam scenarios (seeds 003 and 004): everyone joined, offsets in
+// order, cursors timed, every answer acked, stored and shown to its teacher.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -250,5 +252,138 @@ describe('proctor-load runs the socketio scenario against proctord', () => {
     const { rooms } = await res.json();
     assert.equal(rooms.length, 2);
     for (const r of rooms) assert.equal(r.capacity, 20);
+  });
+});
+
+describe('proctor-load runs the sio-session scenario against proctord', () => {
+  let server;
+  let dir;
+  let report;
+  let run;
+
+  before(async () => {
+    server = await startServer();
+    dir = await mkdtemp(path.join(tmpdir(), 'proctor-load-session-'));
+    const json = path.join(dir, 'report.json');
+    // 3 sessions of 1 instructor + 4 learners on /api/socket/: each
+    // instructor opens its session, the learners join it, everyone moves
+    // its cursor 5 times a second.
+    run = await proctorLoad([path.join(scenarios, 'sio-session.json'),
+      '--url', `ws://127.0.0.1:${server.port}/api/socket/`,
+      '--secret', server.secret, '--json', json, '--quiet',
+      '--set', 'rooms=3', '--set', 'participantsPerRoom=4',
+      '--set', 'warmupSeconds=0.5', '--set', 'durationSeconds=2',
+      '--set', 'drainSeconds=2']);
+    assert.equal(run.code, 0, `proctor-load failed:\n${run.stderr}\n${run.stdout}`);
+    report = JSON.parse(await readFile(json, 'utf8'));
+  });
+
+  after(async () => {
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('every socket connected with its token and joined its session, no errors', () => {
+    assert.equal(report.dialect, 'sio-session');
+    const c = report.connections;
+    assert.equal(c.target, 15);
+    assert.equal(c.connected, 15);
+    assert.equal(c.failed, 0);
+    assert.equal(c.closedByServer, 0);
+    assert.equal(c.joined, 15);
+    // No error event, no refused CONNECT, and the offsets never went back.
+    assert.deepEqual(report.errors, {});
+    assert.equal(report.latencyMs.handshake.count, 15);
+    assert.equal(report.latencyMs.join.count, 15);
+  });
+
+  test('each join told everyone already in: n(n-1)/2 user-joined a session', () => {
+    assert.equal(report.delivered.userJoined, 3 * (5 * 4) / 2, JSON.stringify(report.delivered));
+  });
+
+  test('cursors reach the others, timed by the stamp they carry', () => {
+    const m = report.coalesced.cursorMoved;
+    assert.ok(m, JSON.stringify(report.coalesced));
+    // 15 sockets × 5/s × ~2.5 s × 4 others each: several hundred at most.
+    assert.ok(m.atMost >= 300, JSON.stringify(m));
+    assert.ok(m.delivered > 0 && m.delivered <= m.atMost, JSON.stringify(m));
+    assert.equal(report.loss.cursorMoved, undefined, 'coalesced: no loss figure');
+    const d = report.latencyMs.delivery;
+    assert.ok(d.count > 0);
+    assert.ok(d.p50 > 0 && d.p50 <= d.p99 && d.p99 < 1000, JSON.stringify(d));
+  });
+
+  test('each session is stored, opened by its instructor under the id it chose', async () => {
+    const rows = await server.sql(
+      'SELECT sessionId, createdBy FROM collab_sessions ORDER BY createdBy');
+    assert.deepEqual(rows.map(r => r.createdBy), ['i0-r0-h0', 'i0-r1-h0', 'i0-r2-h0']);
+    for (const r of rows)
+      assert.match(r.sessionId, new RegExp(`^load-[0-9a-f]{16}-${r.createdBy.slice(0, -3)}$`));
+  });
+});
+
+describe('proctor-load runs the sio-exam scenario against proctord', () => {
+  let server;
+  let dir;
+  let report;
+  let run;
+
+  before(async () => {
+    server = await startServer();
+    dir = await mkdtemp(path.join(tmpdir(), 'proctor-load-exam-'));
+    const json = path.join(dir, 'report.json');
+    // 2 exams of 1 teacher + 5 students on /socket.io/: each teacher
+    // creates its exam over REST and monitors it, each student answers
+    // 4 times a second, never the same question twice.
+    run = await proctorLoad([path.join(scenarios, 'sio-exam.json'),
+      '--url', `ws://127.0.0.1:${server.port}/socket.io/`,
+      '--secret', server.secret, '--json', json, '--quiet',
+      '--set', 'rooms=2', '--set', 'participantsPerRoom=5',
+      '--set', 'participant.submit.perSecond=4', '--set', 'exam.questionCount=1000',
+      '--set', 'warmupSeconds=0.5', '--set', 'durationSeconds=2',
+      '--set', 'drainSeconds=3']);
+    assert.equal(run.code, 0, `proctor-load failed:\n${run.stderr}\n${run.stdout}`);
+    report = JSON.parse(await readFile(json, 'utf8'));
+  });
+
+  after(async () => {
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('every teacher monitors and every student is in its exam, no errors', () => {
+    assert.equal(report.dialect, 'sio-exam');
+    const c = report.connections;
+    assert.equal(c.target, 12);
+    assert.equal(c.connected, 12);
+    assert.equal(c.failed, 0);
+    assert.equal(c.closedByServer, 0);
+    assert.equal(c.joined, 12);
+    // No exam-error, no refused answer, no offset out of order.
+    assert.deepEqual(report.errors, {});
+    assert.match(run.stderr, /created 2 exams/);
+    assert.equal(report.latencyMs.join.count, 12);
+  });
+
+  test('every answer is acknowledged, shown to its student and to the teacher', () => {
+    const { answerAck, answerSubmitted, progressUpdate } = report.loss;
+    // 10 students × 4/s × ~2.5 s: well over fifty answers.
+    assert.ok(answerAck && answerAck.expected >= 50, JSON.stringify(report.loss));
+    assert.equal(answerAck.lost, 0, JSON.stringify(answerAck));
+    assert.equal(answerSubmitted.expected, answerAck.delivered);
+    assert.equal(answerSubmitted.lost, 0, JSON.stringify(answerSubmitted));
+    // One monitoring teacher an exam: one progress-update an answer.
+    assert.equal(progressUpdate.expected, answerAck.delivered);
+    assert.equal(progressUpdate.lost, 0, JSON.stringify(progressUpdate));
+    assert.equal(report.delivered.answerRefused, undefined);
+    const a = report.latencyMs.ack;
+    assert.ok(a.count > 0 && a.count <= answerAck.delivered);
+    assert.ok(a.p50 > 0 && a.p50 <= a.p99, JSON.stringify(a));
+    assert.equal(report.headline, 'ack');
+  });
+
+  test('every acknowledged answer is a row in the database', async () => {
+    const [{ n }] = await server.sql('SELECT COUNT(*) AS n FROM exam_answers');
+    assert.equal(Number(n), report.delivered.answerAck);
   });
 });

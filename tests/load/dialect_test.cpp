@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <set>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "dialect.hpp"
@@ -125,6 +128,19 @@ TEST_CASE("the native dialect refuses rooms it cannot make") {
   CHECK(make_dialect("socket.io") == nullptr);
 }
 
+TEST_CASE("every tally has its own name in the report") {
+  std::set<std::string> names;
+  for (std::size_t t = 0; t < tally_count; ++t)
+    names.insert(std::string(name_of(static_cast<tally>(t))));
+  CHECK(names.size() == tally_count);
+  CHECK_FALSE(names.count("?"));
+  // Coalesced or periodic: counted, never a loss.
+  CHECK_FALSE(has_loss_figure(tally::cursor_moved));
+  CHECK_FALSE(has_loss_figure(tally::time_update));
+  CHECK(has_loss_figure(tally::progress_update));
+  CHECK(has_loss_figure(tally::answer_submitted));
+}
+
 TEST_CASE("server stats and the JSON report carry the counts") {
   auto c = parse_server_stats(R"({"connections":3,"messagesIn":10,"messagesOut":25,"bytesIn":1,"bytesOut":2})");
   REQUIRE(c);
@@ -148,6 +164,16 @@ TEST_CASE("server stats and the JSON report carry the counts") {
   CHECK(j["latencyMs"]["delivery"]["p50"] == 2.0);
   CHECK(j["server"]["cpuMicrosPerDelivery"] == Approx(500.0));
   CHECK_THAT(render_text(r), Catch::Contains("violation 9/10 (lost 1)"));
+  CHECK(j["coalesced"].empty());
+  CHECK_THAT(render_text(r), !Catch::Contains("coalesced"));
+
+  // Coalesced cursors: what arrived against the most that could have.
+  r.at_most["cursorMoved"] = 900;
+  r.delivered["cursorMoved"] = 850;
+  j = to_json(r);
+  CHECK(j["coalesced"]["cursorMoved"] == json({{"atMost", 900}, {"delivered", 850}}));
+  CHECK_FALSE(j["loss"].contains("cursorMoved"));
+  CHECK_THAT(render_text(r), Catch::Contains("coalesced    cursorMoved 850 of at most 900"));
 }
 
 TEST_CASE("this process's own /proc figures read") {

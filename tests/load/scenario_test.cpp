@@ -156,7 +156,7 @@ TEST_CASE("a scenario file that cannot be read names its path") {
 TEST_CASE("every example scenario in tools/scenarios parses") {
   for (auto name : {"smoke", "idle", "storm", "fanout", "mix", "slow-readers",
                     "reconnect-storm", "contest", "sio-idle", "sio-storm",
-                    "sio-fanout"}) {
+                    "sio-fanout", "sio-session", "sio-exam"}) {
     INFO(name);
     auto path = std::string(PROCTORD_SOURCE_DIR) + "/tools/scenarios/" + name + ".json";
     CHECK_NOTHROW(load_scenario(path));
@@ -206,4 +206,34 @@ TEST_CASE("the contest object: defaults, every field, overrides and errors") {
              Catch::Contains("contest.think.maxFraction: is smaller than minFraction"));
   CHECK_THAT(error_of(minimal, {"contest.questionz=3"}),
              Catch::Contains("contest.questionz: unknown key"));
+}
+
+TEST_CASE("cursor rates and the exam object: defaults, every field and errors") {
+  auto d = parse_scenario(minimal);
+  CHECK_FALSE(d.host.cursor.enabled());
+  CHECK_FALSE(d.participant.cursor.enabled());
+  CHECK(d.exam.question_count == 10);
+  CHECK(d.exam.duration_minutes == 60);
+
+  auto s = parse_scenario(R"({"url": "ws://127.0.0.1:5050/socket.io/", "rooms": 4,
+    "participantsPerRoom": 20, "dialect": "sio-exam",
+    "host": {"cursor": {"perSecond": 2}}, "participant": {"cursor": {"perSecond": 7.5}},
+    "exam": {"questionCount": 40, "durationMinutes": 90}})");
+  CHECK(s.host.cursor.per_second == 2);
+  CHECK(s.participant.cursor.per_second == 7.5);
+  CHECK(s.exam.question_count == 40);
+  CHECK(s.exam.duration_minutes == 90);
+  CHECK(parse_scenario(minimal, {"exam.questionCount=3"}).exam.question_count == 3);
+
+  CHECK_THAT(error_of(minimal, {"exam.questionCount=0"}),
+             Catch::Contains("exam.questionCount: must be between 1 and 10000"));
+  CHECK_THAT(error_of(minimal, {"exam.durationMinutes=10081"}),
+             Catch::Contains("exam.durationMinutes: must be between 1 and 10080"));
+  CHECK_THAT(error_of(minimal, {"exam.questions=3"}),
+             Catch::Contains("exam.questions: unknown key"));
+  CHECK_THAT(error_of(minimal, {"participant.cursor.perSecnd=3"}),
+             Catch::Contains("participant.cursor.perSecnd: unknown key"));
+  // Sockets in no room have no cursor to move.
+  CHECK_THAT(error_of(minimal, {"joinRooms=false", "host.cursor.perSecond=1"}),
+             Catch::Contains("joinRooms: is false"));
 }

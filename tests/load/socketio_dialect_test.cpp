@@ -107,7 +107,7 @@ TEST_CASE("socketio frames: events with a namespace and an ack id") {
   CHECK(sio::parse(R"(451-/a,["bin",{"_placeholder":true,"num":0}])").what
         == sio::kind::sio_other);
   CHECK(sio::parse(R"(45/a,["bin"])").what == sio::kind::bad); // no count
-  CHECK(sio::parse("43/a,5[]").what == sio::kind::sio_other);
+  CHECK(sio::parse("43/a,5[]").what == sio::kind::ack);
 }
 
 TEST_CASE("socketio frames: what a load client writes") {
@@ -122,6 +122,79 @@ TEST_CASE("socketio frames: what a load client writes") {
   CHECK(f.what == sio::kind::event);
   CHECK(f.event == "join-room");
   CHECK(sio::string_field(f.data, "userId") == "u");
+}
+
+TEST_CASE("socketio frames: CONNECT with an auth payload") {
+  auto auth = sio::token_auth("eyJ.a.b");
+  CHECK(json::parse(auth) == json({{"token", "eyJ.a.b"}}));
+  CHECK(sio::connect_packet("/", auth) == R"(40{"token":"eyJ.a.b"})");
+  CHECK(sio::connect_packet("/x", auth) == R"(40/x,{"token":"eyJ.a.b"})");
+  // A token with a quote in it stays one JSON string.
+  CHECK(json::parse(sio::token_auth(R"(a"b)"))["token"] == R"(a"b)");
+  // The answer, with the pid of connection state recovery.
+  auto f = sio::parse(R"(40{"sid":"s1","pid":"p1"})");
+  CHECK(f.what == sio::kind::connect);
+  CHECK(f.nsp == "/");
+  CHECK(sio::string_field(f.data, "pid") == "p1");
+  f = sio::parse(R"(44{"message":"UNAUTHORIZED"})");
+  CHECK(f.what == sio::kind::connect_error);
+  CHECK(sio::string_field(f.data, "message") == "UNAUTHORIZED");
+}
+
+TEST_CASE("socketio frames: events sent with an ack id") {
+  auto packet = sio::event_packet("/", "submit-answer", R"({"questionId":"q1"})", 7);
+  CHECK(packet == R"(427["submit-answer",{"questionId":"q1"}])");
+  CHECK(sio::event_packet("/x", "e", "", 0) == R"(42/x,0["e"])");
+  CHECK(sio::event_packet("/", "e", "1", 1234567890123)
+        == R"(421234567890123["e",1])");
+  // What it writes, it reads back with its id.
+  auto f = sio::parse(packet);
+  CHECK(f.what == sio::kind::event);
+  CHECK(f.event == "submit-answer");
+  CHECK(f.ack == 7);
+  CHECK(sio::string_field(f.data, "questionId") == "q1");
+  CHECK(sio::parse(R"(42["e"])").ack == -1);
+}
+
+TEST_CASE("socketio frames: acks") {
+  auto f = sio::parse(
+    R"(437[{"ok":true,"savedAt":"2026-01-01T00:00:00.000Z","answeredCount":3}])");
+  CHECK(f.what == sio::kind::ack);
+  CHECK(f.nsp == "/");
+  CHECK(f.ack == 7);
+  CHECK(sio::boolean_field(f.data, "ok") == true);
+  CHECK(sio::integer_field(f.data, "answeredCount") == 3);
+
+  f = sio::parse(R"(43/x,12[{"ok":false,"code":"EXAM_ENDED","message":"over"}])");
+  CHECK(f.what == sio::kind::ack);
+  CHECK(f.nsp == "/x");
+  CHECK(f.ack == 12);
+  CHECK(sio::boolean_field(f.data, "ok") == false);
+  CHECK(sio::string_field(f.data, "code") == "EXAM_ENDED");
+
+  CHECK(sio::parse("43[]").what == sio::kind::bad);       // no id
+  CHECK(sio::parse("435").what == sio::kind::bad);        // no arguments
+  CHECK(sio::parse(R"(435{"ok":true})").what == sio::kind::bad); // not an array
+  CHECK(sio::parse("4399999999999999999999[]").what == sio::kind::bad); // too big
+  CHECK_FALSE(sio::boolean_field(R"([{"ok":"yes"}])", "ok").has_value());
+  CHECK_FALSE(sio::boolean_field(R"([{}])", "ok").has_value());
+}
+
+TEST_CASE("socketio frames: a recovery offset as the last argument") {
+  auto text = R"(42["user-joined",{"user":{"userId":"u2"},"participants":[]},"17"])";
+  auto f = sio::parse(text);
+  CHECK(f.what == sio::kind::event);
+  CHECK(f.event == "user-joined");
+  CHECK(sio::string_field(f.data, "userId") == "u2"); // the offset is no field
+  CHECK(sio::offset_of(f.data) == 17);
+  CHECK(sio::offset_of(sio::parse(R"(42["e","0"])").data) == 0);
+  // Live-only events carry none; nor do strings that are not offsets.
+  CHECK(sio::offset_of(sio::parse(R"(42["cursor-moved",{"userId":"u","cursor":{"line":1,"column":2}}])").data) == -1);
+  CHECK(sio::offset_of(R"(["e",{"a":"17"}])") == -1);
+  CHECK(sio::offset_of(R"(["e","x17"])") == -1);
+  CHECK(sio::offset_of(R"(["e",""])") == -1);
+  CHECK(sio::offset_of(R"(["17"])") == -1); // the event's name
+  CHECK(sio::offset_of(R"(["e",["a","17"]])") == -1);
 }
 
 TEST_CASE("socketio frames: fields are found by their whole key") {

@@ -292,7 +292,8 @@ public:
       return "the contest dialect needs participants (participantsPerRoom)";
     auto& p = s.participant;
     if (p.announce.enabled() || p.code_change.enabled() || p.violation.enabled()
-        || p.submit.enabled() || s.host.announce.enabled())
+        || p.submit.enabled() || p.cursor.enabled() || s.host.announce.enabled()
+        || s.host.cursor.enabled())
       return "in the contest dialect participants answer the questions as "
              "they come: only participant.heartbeat (ping) has a rate";
     auto& c = s.contest;

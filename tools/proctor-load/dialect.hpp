@@ -2,7 +2,7 @@
 // A dialect is what a load connection says and how it reads what comes
 // back. The driver (driver.cpp) owns sockets, timers, pacing and figures; a
 // dialect session owns the conversation of one connection. Each dialect the
-// server speaks (native, contest, socketio) is one more
+// server speaks (native, contest, socketio, sio-session, sio-exam) is one more
 // implementation of these two classes, registered in make_dialect(). This
 // header knows neither Asio nor Beast.
 
@@ -22,7 +22,7 @@ namespace proctord::load {
 
 enum class role { host, participant };
 
-enum class action { heartbeat, announce, code_change, violation, submit };
+enum class action { heartbeat, announce, code_change, violation, submit, cursor };
 
 /// What the figures are kept by. `tick`: a contest timer_update's receipt
 /// (realtime) against its due time.
@@ -46,8 +46,16 @@ enum class tally {
   // The Socket.IO dialect:
   room_broadcast, // admin broadcast → every socket joined in the room
   presence,       // user-joined / user-left (counted, no loss figure)
+  // The sessions' Socket.IO dialect (sio-session):
+  cursor_moved, // cursor-update → the others in the session (coalesced)
+  user_joined,  // user-joined (counted, no loss figure)
+  // The exams' Socket.IO dialect (sio-exam); its acks are answer_ack and
+  // answer_refused:
+  answer_submitted, // submit-answer → answer-submitted to the student
+  progress_update,  // submit-answer → progress-update to each monitor
+  time_update,      // time-update (live, periodic: no loss figure)
 };
-constexpr std::size_t tally_count = 13;
+constexpr std::size_t tally_count = 18;
 std::string_view name_of(tally t) noexcept;
 /// False for what is counted but cannot be lost (coalesced, batched).
 bool has_loss_figure(tally t) noexcept;
@@ -126,6 +134,9 @@ struct client_spec {
   /// The local address this connection binds (--source-addresses); empty:
   /// any.
   std::string source{};
+  /// Its token (HS256, role dialect::role_claim(who)), for a dialect that
+  /// sends it in the conversation rather than in target().
+  std::string token{};
 };
 
 class dialect_session {
@@ -186,6 +197,11 @@ public:
     = 0;
   virtual std::unique_ptr<dialect_session> make_session(client_spec spec) const
     = 0;
+  /// The `role` claim of a connection's token ("host", "participant": the
+  /// native door reads none; the sessions' and exams' doors do).
+  virtual std::string role_claim(role who) const {
+    return who == role::host ? "host" : "participant";
+  }
 
   // Run steps, on the main thread. The native dialect needs none.
 

@@ -254,6 +254,7 @@ public:
     add(action::code_change, plan.code_change);
     add(action::violation, plan.violation);
     add(action::submit, plan.submit);
+    add(action::cursor, plan.cursor);
     arm();
   }
 
@@ -575,7 +576,8 @@ private:
     auto d = make_dialect(plan_.dialect);
     if (!d)
       throw std::runtime_error("unknown dialect \"" + plan_.dialect
-                               + "\" (this build speaks: native, contest, socketio)");
+                               + "\" (this build speaks: native, contest, socketio, "
+                                 "sio-session, sio-exam)");
     if (auto why = d->check(plan_); !why.empty())
       throw std::runtime_error(why);
     dialect_ = std::move(d);
@@ -622,13 +624,15 @@ private:
     std::size_t index = 0;
     auto make = [&](std::size_t room, role who, std::size_t n) {
       auto id = identity_for(opts_.instance, room + 0, who, n);
+      id.role = dialect_->role_claim(who);
       client_spec spec{who, n, &rooms_[room], id.user_id, id.name, &plan_};
       if (!run_.sources.empty())
         spec.source = run_.sources[index % run_.sources.size()].to_string();
-      auto token = mint_client_token(id, opts_.secret, opts_.issuer, opts_.audience, ttl);
+      spec.token = mint_client_token(id, opts_.secret, opts_.issuer, opts_.audience, ttl);
       auto& w = *workers_[index % workers_.size()];
-      clients_.push_back(std::make_shared<client>(run_, w, spec,
-                                                  dialect_->target(plan_, token), index));
+      auto target = dialect_->target(plan_, spec.token);
+      clients_.push_back(std::make_shared<client>(run_, w, std::move(spec),
+                                                  std::move(target), index));
       ++index;
     };
     for (std::size_t r = 0; r < plan_.rooms; ++r) {
@@ -918,11 +922,19 @@ private:
         r.errors[k] += n;
       last_back = std::max(last_back, f.last_back_ns);
     }
-    // Code updates are coalesced by the server, leaderboard updates
-    // batched: no loss figure for them (nor for refusals).
-    for (std::size_t t = 0; t < tally_count; ++t)
-      if (!has_loss_figure(static_cast<tally>(t)))
-        r.expected.erase(std::string(name_of(static_cast<tally>(t))));
+    // Code updates and cursors are coalesced by the server, leaderboard
+    // updates batched: no loss figure for them (nor for refusals). What
+    // was expected of a coalesced one is the most that could arrive.
+    for (std::size_t t = 0; t < tally_count; ++t) {
+      if (has_loss_figure(static_cast<tally>(t)))
+        continue;
+      auto it = r.expected.find(std::string(name_of(static_cast<tally>(t))));
+      if (it == r.expected.end())
+        continue;
+      if (it->second > 0)
+        r.at_most[it->first] = it->second;
+      r.expected.erase(it);
+    }
     r.joined = joined();
     r.tick_rows = plan_.contest.record_ticks;
     r.reconnect_clients = storm_clients_;

@@ -15,6 +15,7 @@
 
 #include "contest_dialect.hpp"
 #include "dialect.hpp"
+#include "sio_live.hpp"
 #include "socketio_dialect.hpp"
 
 namespace proctord::load {
@@ -135,6 +136,7 @@ public:
     auto& room_id = room_id_;
     switch (a) {
       case action::heartbeat:
+      case action::cursor: // refused in check()
         break;
       case action::announce:
         io.send(frame_of({{"type", "ANNOUNCE"},
@@ -281,6 +283,8 @@ public:
              "(hostsPerRoom must be 1)";
     if (s.participants_per_room > 1000)
       return "the native dialect allows at most 1000 participants a room";
+    if (s.host.cursor.enabled() || s.participant.cursor.enabled())
+      return "the native dialect moves no cursors (cursor is sio-session's)";
     return {};
   }
 
@@ -304,6 +308,10 @@ std::unique_ptr<dialect> make_dialect(std::string_view name) {
     return make_contest_dialect();
   if (name == "socketio")
     return make_socketio_dialect();
+  if (name == "sio-session")
+    return make_sio_session_dialect();
+  if (name == "sio-exam")
+    return make_sio_exam_dialect();
   return nullptr;
 }
 
@@ -322,13 +330,20 @@ std::string_view name_of(tally t) noexcept {
     case tally::contest_end: return "contestEnd";
     case tally::room_broadcast: return "roomBroadcast";
     case tally::presence: return "presence";
+    case tally::cursor_moved: return "cursorMoved";
+    case tally::user_joined: return "userJoined";
+    case tally::answer_submitted: return "answerSubmitted";
+    case tally::progress_update: return "progressUpdate";
+    case tally::time_update: return "timeUpdate";
   }
   return "?";
 }
 
 bool has_loss_figure(tally t) noexcept {
   return t != tally::code_update && t != tally::answer_refused
-         && t != tally::leaderboard && t != tally::presence;
+         && t != tally::leaderboard && t != tally::presence
+         && t != tally::cursor_moved && t != tally::user_joined
+         && t != tally::time_update;
 }
 
 std::string stamped_text(std::int64_t now_ns, std::size_t bytes) {

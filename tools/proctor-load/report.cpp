@@ -299,6 +299,9 @@ json to_json(const report& r) {
     auto got = it == r.delivered.end() ? 0 : it->second;
     loss[what] = {{"expected", n}, {"delivered", got}, {"lost", n - got}};
   }
+  json coalesced = json::object();
+  for (auto& [what, n] : r.at_most)
+    coalesced[what] = {{"atMost", n}, {"delivered", count_of(r.delivered, what)}};
   json j = {
     {"scenario", r.scenario},
     {"dialect", r.dialect},
@@ -326,6 +329,7 @@ json to_json(const report& r) {
       {"actionsSkipped", r.actions_skipped}}},
     {"delivered", r.delivered},
     {"loss", loss},
+    {"coalesced", coalesced},
     {"errors", r.errors},
     {"headline", std::string(name_of(r.lead))},
     {"latencyMs", lat},
@@ -386,6 +390,12 @@ std::string render_text(const report& r) {
       auto got = it == r.delivered.end() ? 0 : it->second;
       os << " " << what << " " << got << "/" << n << " (lost " << (n - got) << ")";
     }
+    os << "\n";
+  }
+  if (!r.at_most.empty()) {
+    os << "coalesced   ";
+    for (auto& [what, n] : r.at_most)
+      os << " " << what << " " << count_of(r.delivered, what) << " of at most " << n;
     os << "\n";
   }
   os << "errors      ";

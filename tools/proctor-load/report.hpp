@@ -69,6 +69,8 @@ struct report {
   std::map<std::string, std::uint64_t> errors;
   std::map<std::string, std::int64_t> expected;
   std::map<std::string, std::int64_t> delivered;
+  /// Coalesced deliveries (cursorMoved): the most that could have arrived.
+  std::map<std::string, std::int64_t> at_most;
   latency_set latency; // over the measured window (handshake/join: all)
 
   // The contest dialect.

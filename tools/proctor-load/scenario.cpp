@@ -122,6 +122,7 @@ void read_role(object_reader& parent, const std::string& key, role_plan& out) {
   read_rate(r, "codeChange", out.code_change);
   read_rate(r, "violation", out.violation);
   read_rate(r, "submit", out.submit);
+  read_rate(r, "cursor", out.cursor);
   r.no_unknown_keys();
 }
 
@@ -300,6 +301,12 @@ scenario parse_scenario(std::string_view json_text,
     cr.boolean("recordTicks", cp.record_ticks);
     cr.no_unknown_keys();
   }
+  if (auto e = r.get("exam")) {
+    object_reader er(*e, "exam");
+    er.number("questionCount", s.exam.question_count, 1, 10000);
+    er.number("durationMinutes", s.exam.duration_minutes, 1, 7 * 24 * 60);
+    er.no_unknown_keys();
+  }
   r.no_unknown_keys();
 
   if (s.connections() == 0)
@@ -312,7 +319,8 @@ scenario parse_scenario(std::string_view json_text,
       fail("host", "hosts do not send codeChange, violation or submit");
   if (!s.join_rooms)
     for (auto* p : {&s.host.announce, &s.participant.code_change,
-                    &s.participant.violation, &s.participant.submit})
+                    &s.participant.violation, &s.participant.submit,
+                    &s.host.cursor, &s.participant.cursor})
       if (p->enabled())
         fail("joinRooms", "is false: connections in no room can only send "
                           "heartbeats");

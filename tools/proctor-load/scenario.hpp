@@ -27,6 +27,7 @@ struct role_plan {
   rate code_change; // participants: live code towards the host
   rate violation;   // participants: FULLSCREEN_EXIT / TAB_BLUR, alternating
   rate submit;      // participants: SUBMIT_CODE, acknowledged after commit
+  rate cursor;      // sio-session: cursor-update (instructors and learners)
 };
 
 struct endpoint {
@@ -55,6 +56,13 @@ struct contest_plan {
   double correct_fraction = 0.5; // of answers that are A
   /// Writes every tick's first and last receipt to the JSON report.
   bool record_ticks = false;
+};
+
+/// The sio-session and sio-exam dialects' exams (the `exam` object): each
+/// room is one exam, created by its first teacher (POST /api/exams).
+struct exam_plan {
+  std::size_t question_count = 10; // submit-answer cycles through q1..qN
+  std::size_t duration_minutes = 60;
 };
 
 /// Which latency the progress line and the summary lead with.
@@ -90,6 +98,7 @@ struct scenario {
   headline measure = headline::delivery;
   bool server_stats = true; // read /api/stats before and after
   contest_plan contest;      // the contest dialect only
+  exam_plan exam;            // the sio-exam dialect only
 
   std::size_t connections() const noexcept {
     return rooms * (hosts_per_room + participants_per_room);

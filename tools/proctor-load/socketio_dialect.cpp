@@ -69,6 +69,7 @@ public:
       case sio::kind::open: io.send(sio::connect_packet(nsp_)); return;
       case sio::kind::close:
       case sio::kind::engine_other:
+      case sio::kind::ack:
       case sio::kind::sio_other: return;
       case sio::kind::bad: io.error("unparsable frame"); return;
       default: break;
@@ -178,7 +179,8 @@ public:
     auto& p = s.participant;
     auto& h = s.host;
     if (p.heartbeat.enabled() || p.announce.enabled() || p.code_change.enabled()
-        || p.violation.enabled() || p.submit.enabled() || h.heartbeat.enabled())
+        || p.violation.enabled() || p.submit.enabled() || p.cursor.enabled()
+        || h.heartbeat.enabled() || h.cursor.enabled())
       return "in the socketio dialect sockets only listen (Engine.IO pings are "
              "the server's): only host.announce, the admin's broadcasts per "
              "room, has a rate";

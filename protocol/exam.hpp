@@ -238,5 +238,7 @@ wire_event encode(const event& e);
 /// or {ok:false, code, message}; raw JSON for out::ack.
 std::string ack_saved(std::int64_t saved_at, std::int32_t answered_count);
 std::string ack_refused(error_code code, std::string_view message);
+/// The acknowledgement of heartbeat: {ok:true, serverTime}.
+std::string ack_heartbeat(std::int64_t server_time);
 
 } // namespace proctord::protocol::exam

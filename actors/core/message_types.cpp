@@ -44,13 +44,18 @@ const std::vector<const char*>& message_type_names() {
     "proctord.study_attach", "proctord.study_socket_cmd",
     "proctord.study_occupancy", "proctord.study_room_actor",
     "proctord.study_actor",
+    "proctord.exam_request", "proctord.exam_reply", "proctord.exam_enter",
+    "proctord.exam_restore", "proctord.exam_socket_cmd",
+    "proctord.exam_released", "proctord.exam_pid_report",
+    "proctord.exam_deadline", "proctord.exam_actor",
+    "proctord.exam_directory_actor",
     "proctord.live_snapshot", "proctord.live_replay_query",
     "proctord.live_event_records",
     "proctord.session.command", "proctord.session_join",
     "proctord.session_restore", "proctord.session_pid_update",
     "proctord.session_released", "proctord.session_ended",
     "proctord.session_actor", "proctord.session_directory_actor"};
-  static_assert(caf::detail::tl_size<message_types>::value == 75,
+  static_assert(caf::detail::tl_size<message_types>::value == 85,
                 "one name per type");
   return names;
 }

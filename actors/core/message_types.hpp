@@ -4,6 +4,7 @@
 // middleman. A unit test round-trips each through CAF's binary serializer.
 
 #include "actors/contest/interfaces.hpp"
+#include "actors/exam/interfaces.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/session/interfaces.hpp"
 #include "actors/socketio/interfaces.hpp"
@@ -49,7 +50,11 @@ using message_types = caf::detail::type_list<
   // public study rooms (seed 002)
   persistence::study_snapshot, study_request, study_reply, study_attach,
   study_socket_cmd, study_occupancy, study_room_actor, study_actor,
-  // connection state recovery (the store's reads, shared with the exams)
+  // exam monitoring (seed 004)
+  exam_request, exam_reply, exam_enter, exam_restore, exam_socket_cmd,
+  exam_released, exam_pid_report, exam_deadline, exam_actor,
+  exam_directory_actor,
+  // connection state recovery (the store's reads, shared by both)
   persistence::live_snapshot, persistence::live_replay_query,
   std::vector<persistence::live_event_record>,
   // collaborative sessions (seed 003)

@@ -10,6 +10,8 @@
 #include "actors/contest/contests.hpp"
 #include "actors/contest/timer.hpp"
 #include "actors/directory.hpp"
+#include "actors/exam/directory.hpp"
+#include "actors/exam/exam.hpp"
 #include "actors/session/directory.hpp"
 #include "actors/session/session.hpp"
 #include "actors/socketio/connection.hpp"
@@ -43,6 +45,8 @@ struct samples : actor_fixture {
   sio_domain_actor sio_domain;
   study_actor study_dir;
   study_room_actor study_room_hdl;
+  exam_directory_actor exam_dir;
+  exam_actor exam_hdl;
   session_directory_actor session_dir;
   session_actor session_hdl;
 
@@ -84,15 +88,25 @@ struct samples : actor_fixture {
     study_room_hdl = sys.spawn(study_room, scfg, store_.writer, relay_, study_dir,
                                p::public_room_record{"pr1", "Library", 8, 1});
     remember(study_room_hdl);
+    exam_dir = sys.spawn(exam_directory, exam_config{}, store_.writer, relay_,
+                         persistence::live_snapshot{},
+                         std::shared_ptr<exam_stats>{});
+    remember(exam_dir);
+    exam_seed seed;
+    seed.def = persistence::exam_record{"e-1", "Final", 600, 10, "t-1", 5};
+    exam_hdl = sys.spawn(exam, exam_config{}, store_.writer, relay_, exam_dir,
+                         std::shared_ptr<exam_stats>{},
+                         contest::wall_clock::starting_now(sys.clock()), seed);
+    remember(exam_hdl);
     session_config sess_cfg;
     session_dir = sys.spawn(session_directory, sess_cfg, store_.writer, relay_,
                             p::live_snapshot{});
     remember(session_dir);
-    session_seed seed;
-    seed.row.session_id = "s-1";
-    seed.opening = true;
+    session_seed sseed;
+    sseed.row.session_id = "s-1";
+    sseed.opening = true;
     session_hdl = sys.spawn(session, sess_cfg, store_.writer, relay_, session_dir,
-                            std::move(seed));
+                            std::move(sseed));
     remember(session_hdl);
   }
 
@@ -429,6 +443,64 @@ struct samples : actor_fixture {
   session_ended make(session_ended*) { return session_ended{"s-1", {"pid-1"}}; }
   session_actor make(session_actor*) { return session_hdl; }
   session_directory_actor make(session_directory_actor*) { return session_dir; }
+
+  // exam monitoring (seed 004)
+  live_socket exam_sock() {
+    return live_socket{sio_from{recipient{11, 2}, "/"}, sio_conn,
+                       protocol::identity{"s-1", "Sue", "student"}, "sid-1",
+                       "pid-1"};
+  }
+  exam_request make(exam_request*) {
+    exam_request r;
+    r.what = exam_request::op::create;
+    r.title = "Final";
+    r.duration_s = 600;
+    r.question_count = 10;
+    r.created_by = "t-1";
+    return r;
+  }
+  exam_reply make(exam_reply*) {
+    exam_reply r;
+    r.status = 201;
+    r.exam = protocol::exam::exam_info{"e-1", "Final", 600, 10, "t-1", 5, 1, 2, 3};
+    protocol::exam::student_result s;
+    s.session.student_id = "s-1";
+    s.session.at = protocol::exam::status::ended;
+    s.session.device_info = R"({"os":"Linux"})";
+    s.ended_at = 9;
+    s.type = protocol::exam::submission::forced;
+    s.final_score = "87.5";
+    s.answers.push_back(protocol::exam::answer_view{"q1", "[1,2]", 3.5, 8});
+    r.students.push_back(s);
+    return r;
+  }
+  exam_enter make(exam_enter*) {
+    return exam_enter{exam_sock(),
+                      protocol::exam::command{
+                        protocol::exam::cmd::join_exam_session{"e-1", "sess",
+                                                               "{}", "null"},
+                        4}};
+  }
+  exam_restore make(exam_restore*) { return exam_restore{exam_sock(), 17, true}; }
+  exam_socket_cmd make(exam_socket_cmd*) {
+    return exam_socket_cmd{sio_from{recipient{11, 2}, "/"},
+                           protocol::exam::command{
+                             protocol::exam::cmd::submit_answer{"e-1", "q1", R"("b")",
+                                                                12.5},
+                             3},
+                           true};
+  }
+  exam_released make(exam_released*) {
+    return exam_released{sio_from{recipient{11, 2}, "/"},
+                         exam_released::why::fresh};
+  }
+  exam_pid_report make(exam_pid_report*) {
+    return exam_pid_report{exam_pid_report::op::forgotten, "pid-1", "e-1", "s-1",
+                           "sid-1", true, sio_from{recipient{11, 2}, "/"}};
+  }
+  exam_deadline make(exam_deadline*) { return exam_deadline{"s-1", 99}; }
+  exam_actor make(exam_actor*) { return exam_hdl; }
+  exam_directory_actor make(exam_directory_actor*) { return exam_dir; }
 
   template <class T>
   void round_trip(const char* name) {

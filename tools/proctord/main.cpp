@@ -8,6 +8,8 @@
 #include "actors/doors/contest_door.hpp"
 #include "actors/core/relay.hpp"
 #include "actors/directory.hpp"
+#include "actors/exam/directory.hpp"
+#include "actors/exam/exam_api.hpp"
 #include "actors/gateway.hpp"
 #include "actors/session/directory.hpp"
 #include "actors/store.hpp"
@@ -84,7 +86,18 @@ bool ensure_secret(server_options& opts) {
   return true;
 }
 
-std::string stats_json(const net::server* srv) {
+/// The exams' figures, beside the server's counters.
+std::string exam_stats_json(const exam_stats& e) {
+  return "{\"active\":" + std::to_string(e.active_exams.load())
+         + ",\"studentsActive\":" + std::to_string(e.students_active.load())
+         + ",\"studentsDisconnected\":"
+         + std::to_string(e.students_disconnected.load())
+         + ",\"studentsEnded\":" + std::to_string(e.students_ended.load())
+         + ",\"monitoringTeachers\":"
+         + std::to_string(e.monitoring_teachers.load()) + "}";
+}
+
+std::string stats_json(const net::server* srv, const exam_stats& exams) {
   auto s = srv ? srv->stats() : net::server_stats{};
   return "{\"connections\":" + std::to_string(s.connections_open)
          + ",\"connectionsTotal\":" + std::to_string(s.connections_total)
@@ -95,7 +108,8 @@ std::string stats_json(const net::server* srv) {
          + ",\"messagesIn\":" + std::to_string(s.messages_in)
          + ",\"messagesOut\":" + std::to_string(s.messages_out)
          + ",\"bytesIn\":" + std::to_string(s.bytes_in)
-         + ",\"bytesOut\":" + std::to_string(s.bytes_out) + "}";
+         + ",\"bytesOut\":" + std::to_string(s.bytes_out)
+         + ",\"exams\":" + exam_stats_json(exams) + "}";
 }
 
 int run(server_options& opts) {
@@ -104,10 +118,14 @@ int run(server_options& opts) {
   opts.contest_door.rate_per_sec = opts.gateway.rate_per_sec;
   opts.contest_door.rate_burst = opts.gateway.rate_burst;
   opts.study.hash_key = opts.gateway.tokens.secret;
+  opts.exams.tokens = opts.gateway.tokens;
+  opts.exams.recovery = opts.sio_recovery;
   opts.session.tokens = opts.gateway.tokens;
+  opts.session.recovery = opts.sio_recovery;
   for (auto problem : {opts.rooms.validate(), opts.gateway.validate(),
                        opts.contests.validate(), opts.contest_door.validate(),
-                       opts.study.validate(), opts.session.validate()})
+                       opts.study.validate(), opts.exams.validate(),
+                       opts.session.validate()})
     if (!problem.empty()) {
       spdlog::error("proctord cannot start: {}", problem);
       return 2;
@@ -224,7 +242,9 @@ int run(server_options& opts) {
       return 1;
     }
   }
-  // The collaborative sessions (and their pids and logs) that were open.
+  // The collaborative sessions that were open, the exams, their students'
+  // sittings and answers, and the pids of their sockets (recovery works
+  // across a restart).
   persistence::live_snapshot live_back;
   {
     caf::scoped_actor self{sys};
@@ -233,7 +253,7 @@ int run(server_options& opts) {
       .receive([&](persistence::live_snapshot& snap) { live_back = std::move(snap); },
                [&](caf::error&) { ok = false; });
     if (!ok) {
-      spdlog::error("proctord cannot read the sessions from the store");
+      spdlog::error("proctord cannot read the sessions and exams from the store");
       return 1;
     }
   }
@@ -256,8 +276,11 @@ int run(server_options& opts) {
                                                     opts.gateway.tokens);
 
   std::unique_ptr<net::server> srv;
+  auto exam_figures = std::make_shared<exam_stats>();
   auto gw = std::make_shared<gateway>(sys, dir, relay_hdl, sockets, opts.gateway,
-                                      [&srv] { return stats_json(srv.get()); });
+                                      [&srv, exam_figures] {
+                                        return stats_json(srv.get(), *exam_figures);
+                                      });
   srv = std::make_unique<net::server>(opts.net);
   // WebSocket only (a plain GET gets 426); "/" is exact, so it is the
   // native door too without swallowing the paths below it.
@@ -276,11 +299,19 @@ int run(server_options& opts) {
   srv->add_route(net::route{"/api/public/users", study_http, nullptr});
   srv->add_route(net::route{"/api/public/rooms", study_http, nullptr});
   srv->add_route(net::route{"/api/public/rooms/*", study_http, nullptr});
+  auto exams_hdl = sys.spawn(exam_directory, opts.exams, store_hdl, relay_hdl,
+                             live_back, exam_figures);
+  auto exam_http = std::make_shared<exam_api>(sys, exams_hdl, opts.gateway.tokens,
+                                              opts.exams);
+  srv->add_route(net::route{"/api/exams", exam_http, nullptr});
+  srv->add_route(net::route{"/api/exams/*", exam_http, nullptr});
   auto session_hdl = sys.spawn(session_directory, opts.session, store_hdl,
                                relay_hdl, std::move(live_back));
-  socketio_front sio{sys, relay_hdl, sockets, opts,
-                     sio_domains{sio_domain_actor{study_hdl},
-                                 sio_domain_actor{session_hdl}}};
+  sio_domains domains;
+  domains.study = sio_domain_actor{study_hdl};
+  domains.exam = caf::actor_cast<sio_domain_actor>(exams_hdl);
+  domains.session = caf::actor_cast<sio_domain_actor>(session_hdl);
+  socketio_front sio{sys, relay_hdl, sockets, opts, domains};
   sio.add_routes(*srv);
   srv->set_fallback(gw); // JSON 404s for every other path
   std::uint16_t port = 0;
@@ -329,6 +360,7 @@ int run(server_options& opts) {
     for (auto hdl : {caf::actor_cast<caf::actor>(dir),
                      caf::actor_cast<caf::actor>(contests_hdl),
                      caf::actor_cast<caf::actor>(study_hdl),
+                     caf::actor_cast<caf::actor>(exams_hdl),
                      caf::actor_cast<caf::actor>(session_hdl),
                      caf::actor_cast<caf::actor>(store_hdl),
                      caf::actor_cast<caf::actor>(*reader_hdl),

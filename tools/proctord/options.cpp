@@ -256,6 +256,21 @@ std::map<std::string, option> table(server_options& o) {
     "PUBLIC_MAX_MISSED_PINGS",
     "`ping` events in a row without a `pong` before CONNECTION_TIMEOUT",
     integer("public-max-missed-pings", o.study.max_missed_pings, 1, 1000)};
+  t["sio-recovery-window"] = {
+    "SIO_RECOVERY_WINDOW",
+    "seconds after a drop in which a Socket.IO client of the exams or the "
+    "sessions recovers its state and missed events",
+    [&o](const std::string& v) {
+      o.sio_recovery.window = std::chrono::milliseconds{
+        to_int("sio-recovery-window", v, 1, 86400) * 1000};
+    }};
+  t["exam-time-update-interval"] = {
+    "EXAM_TIME_UPDATE_INTERVAL",
+    "seconds between the exams' time-update events",
+    [&o](const std::string& v) {
+      o.exams.time_update_interval = std::chrono::milliseconds{
+        to_int("exam-time-update-interval", v, 1, 3600) * 1000};
+    }};
   t["session-idle-close"] = {
     "SESSION_IDLE_CLOSE",
     "seconds a collaborative session may go without an active participant "
@@ -270,14 +285,6 @@ std::map<std::string, option> table(server_options& o) {
     [&o](const std::string& v) {
       o.session.cursor_interval = std::chrono::milliseconds{
         to_int("session-cursor-interval", v, 1, 60'000)};
-    }};
-  t["sio-recovery-window"] = {
-    "SIO_RECOVERY_WINDOW",
-    "seconds a dropped Socket.IO socket of a session or exam may recover "
-    "its place and missed events",
-    [&o](const std::string& v) {
-      o.session.recovery.window = std::chrono::milliseconds{
-        to_int("sio-recovery-window", v, 1, 86400) * 1000};
     }};
   t["log-level"] = {"LOG_LEVEL", "trace, debug, info, warn, error",
                     [&o](const std::string& v) { o.log_level = v; }};

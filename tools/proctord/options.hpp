@@ -21,8 +21,13 @@ struct server_options {
   contest_config contests;
   contest_door_config contest_door;
   study_config study;
-  /// The collaborative sessions (seed 003), with the recovery window the
-  /// Socket.IO domains share.
+  /// The exams (seed 004); tokens and recovery are filled in by main.
+  exam_config exams;
+  /// Connection state recovery of the Socket.IO domains that offer it
+  /// (--sio-recovery-window).
+  recovery_config sio_recovery;
+  /// The collaborative sessions (seed 003); tokens and recovery are filled
+  /// in by main.
   session_config session;
   /// The Socket.IO door's transports (/socket.io/ and /api/socket/).
   net::engineio_config sio;

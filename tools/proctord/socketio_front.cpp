@@ -1,13 +1,14 @@
 #include "tools/proctord/socketio_front.hpp"
 
 #include "actors/doors/socketio_door.hpp"
+#include "protocol/exam.hpp"
 
 namespace proctord {
 
 namespace {
 
-/// How a door reads the events of its namespace "/".
-enum class root_codec : std::uint8_t { raw, session };
+/// Which codec reads the events of namespace "/" on a door.
+enum class root_codec : std::uint8_t { raw, exam, session };
 
 std::shared_ptr<net::engineio_server>
 door(caf::actor_system& sys, const relay_actor& relay,
@@ -21,6 +22,11 @@ door(caf::actor_system& sys, const relay_actor& relay,
   cfg.trusted_proxies = opts.trusted_proxies;
   cfg.decode_event = [root](std::string_view nsp, protocol::socketio::raw_event& e)
     -> std::optional<protocol::socketio::command> {
+    if (nsp == "/" && root == root_codec::exam) {
+      if (auto cmd = protocol::exam::decode(e.name, e.args, e.ack))
+        return protocol::socketio::command{std::move(*cmd)};
+      return std::nullopt;
+    }
     if (nsp.rfind("/public-room/", 0) == 0) {
       if (auto cmd = protocol::study::decode(e.name, e.args))
         return protocol::socketio::command{std::move(*cmd)};
@@ -49,9 +55,12 @@ socketio_front::socketio_front(caf::actor_system& sys, relay_actor relay,
     socket_io.add_pattern("/public-room/", *domains.study);
     api_socket.add_pattern("/public-room/", *domains.study);
   }
+  if (domains.exam)
+    socket_io.add_exact("/", *domains.exam);
   if (domains.session)
     api_socket.add_exact("/", *domains.session);
-  socket_io_ = door(sys, relay, sockets, opts, std::move(socket_io), root_codec::raw);
+  socket_io_ = door(sys, relay, sockets, opts, std::move(socket_io),
+                    domains.exam ? root_codec::exam : root_codec::raw);
   api_socket_ = door(sys, relay, sockets, opts, std::move(api_socket),
                      domains.session ? root_codec::session : root_codec::raw);
 }

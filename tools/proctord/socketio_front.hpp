@@ -1,7 +1,7 @@
 #pragma once
 // proctord's Socket.IO door: the Engine.IO transports at /socket.io/ and
 // /api/socket/, each with its namespaces, over one Socket.IO door per path.
-//   /socket.io/   /public-room/:roomId (study rooms), / (exams, to come)
+//   /socket.io/   /public-room/:roomId (study rooms), / (exams)
 //   /api/socket/  / (collaborative sessions), /public-room/:roomId
 // A namespace no domain serves is answered "Invalid namespace".
 
@@ -21,6 +21,8 @@ namespace proctord {
 /// The domains behind the door (null: not served).
 struct sio_domains {
   std::optional<sio_domain_actor> study;
+  /// The exams (seed 004): "/" on /socket.io/.
+  std::optional<sio_domain_actor> exam;
   /// The collaborative sessions: "/" at /api/socket/.
   std::optional<sio_domain_actor> session;
 };

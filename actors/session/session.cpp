@@ -101,8 +101,13 @@ void join(session_self self, session_join& j) {
 
 // -- leave and drop ----------------------------------------------------------------
 
-/// The socket at `key` leaves (on purpose, or its connection dropped).
-void part(session_self self, std::uint64_t key, bool dropped) {
+/// How a socket leaves: on purpose (its pid forgotten) or dropped (its pid
+/// kept, recoverable for the window).
+enum class parting : std::uint8_t { left, dropped };
+
+/// The socket at `key` leaves.
+void part(session_self self, std::uint64_t key, parting how) {
+  bool dropped = how == parting::dropped;
   auto& st = self->state;
   auto s = st.sockets.at(key);
   auto& user_id = s.s.who.user_id;
@@ -143,7 +148,7 @@ void leave(session_self self, const sio_from& f) {
   auto* s = seated(self, f);
   if (s == nullptr)
     return release(self, f);
-  part(self, live_key(f.at), false);
+  part(self, live_key(f.at), parting::left);
 }
 
 void drop(session_self self, const sio_from& f) {
@@ -153,7 +158,7 @@ void drop(session_self self, const sio_from& f) {
     return;
   if (i->second.at == phase::restoring)
     return drop_restoring(self, key);
-  part(self, key, true);
+  part(self, key, parting::dropped);
 }
 
 // -- activity and cursors ------------------------------------------------------------

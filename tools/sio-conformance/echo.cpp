@@ -50,9 +50,10 @@ struct on_command {
     }
   }
 
-  void operator()(protocol::study::command&) const {
-    // The echo namespaces decode nothing: no typed command reaches here.
-  }
+  // The echo namespaces decode nothing: no typed command reaches here.
+  void operator()(protocol::study::command&) const {}
+  void operator()(protocol::session::command&) const {}
+  void operator()(protocol::exam::command&) const {}
 
   void operator()(sio::raw_ack& a) const {
     to(self, from, sio::out::emit{"answered", std::move(a.args),

@@ -122,7 +122,8 @@ public:
   /// Whether a fragmented message or a frame is partly read.
   bool mid_message() const noexcept;
 
-  /// Whether a fail or a close was reported (nothing more is parsed).
+  /// Whether a fail or a close was reported (nothing more is parsed:
+  /// next() then drops what it is given and answers need_more).
   bool done() const noexcept {
     return done_;
   }

@@ -22,10 +22,11 @@ flags=(-std=c++17 -g -O1 -I"$root" -fsanitize=fuzzer,address,undefined
 declare -A sources=(
   [engineio_fuzz]="protocol/socketio/engineio.cpp"
   [socketio_fuzz]="protocol/socketio/packet.cpp protocol/json_limits.cpp protocol/json_writer.cpp"
+  [ws_frame_fuzz]="net/ws_frame.cpp"
 )
 
 status=0
-for target in engineio_fuzz socketio_fuzz; do
+for target in engineio_fuzz socketio_fuzz ws_frame_fuzz; do
   echo "== $target: build"
   # shellcheck disable=SC2086 # the source lists are meant to split
   "$cxx" "${flags[@]}" -o "$out/$target" "tests/fuzz/$target.cpp" ${sources[$target]}

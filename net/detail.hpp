@@ -10,6 +10,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,10 @@ public:
   /// on_closed()), so that no client waits for the server's destruction and
   /// no reference cycle through the application outlives the server.
   virtual void abandon() {
+  }
+  /// The server's sweep, about once a second, from an io thread that is
+  /// not the session's: keep-alive pings and idle timeouts.
+  virtual void tick(std::chrono::steady_clock::time_point /*now*/) {
   }
 };
 

@@ -6,6 +6,8 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket/error.hpp>
@@ -141,7 +143,32 @@ struct server::impl {
   std::shared_ptr<detail::listener> lst;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
+  std::optional<asio::steady_timer> ticker;
   bool running = false;
+
+  /// Once a second: every session's tick() (keep-alive pings, idle
+  /// timeouts), outside the registry's lock (a session that ends meanwhile
+  /// takes that lock in its destructor).
+  void sweep() {
+    ticker->expires_after(std::chrono::seconds{1});
+    ticker->async_wait([this](boost::system::error_code ec) {
+      if (ec)
+        return;
+      std::vector<std::shared_ptr<detail::session_base>> live;
+      {
+        std::lock_guard<std::mutex> guard{st->mtx};
+        live.reserve(st->sessions.size());
+        for (auto& [ptr, weak] : st->sessions)
+          if (auto s = weak.lock())
+            live.push_back(std::move(s));
+      }
+      auto now = std::chrono::steady_clock::now();
+      for (auto& s : live)
+        s->tick(now);
+      live.clear();
+      sweep();
+    });
+  }
 };
 
 server::server(server_config cfg) : impl_(std::make_unique<impl>()) {
@@ -179,6 +206,8 @@ std::uint16_t server::start() {
                              + std::to_string(cfg.port) + ": " + e.what());
   }
   impl_->lst->run();
+  impl_->ticker.emplace(impl_->ioc);
+  impl_->sweep();
   impl_->work.emplace(impl_->ioc.get_executor());
   auto n = std::max<std::size_t>(1, cfg.io_threads);
   for (std::size_t i = 0; i < n; ++i)
@@ -197,6 +226,7 @@ void server::stop(std::chrono::milliseconds grace) {
     return;
   impl_->running = false;
   impl_->lst->stop();
+  asio::post(impl_->ioc, [this] { impl_->ticker->cancel(); });
   auto& st = *impl_->st;
   auto snapshot = [&st] {
     std::vector<std::shared_ptr<detail::session_base>> live;

@@ -150,8 +150,9 @@ http_handler(std::function<void(http_request, responder)> fn);
 // -- WebSocket ----------------------------------------------------------------
 
 /// The sending side of one WebSocket session.
-/// Thread-safe: any thread (typically a CAF worker) may call it; the work is
-/// posted onto the session's strand. It holds the session weakly: once the
+/// Thread-safe: any thread (typically a CAF worker) may call it. A frame for
+/// a socket with nothing queued is written at once on the caller's thread;
+/// otherwise it queues and the session's strand writes it (net/ws_writer.hpp). It holds the session weakly: once the
 /// session is gone, every call is a harmless no-op, and keeping an outbound
 /// never keeps a session (or its inbound) alive.
 class outbound {
@@ -185,8 +186,8 @@ class inbound {
 public:
   virtual ~inbound() = default;
 
-  /// A complete text frame (valid UTF-8: Beast checks it and closes with
-  /// 1007 otherwise).
+  /// A complete text message (valid UTF-8: the frame parser checks it and
+  /// closes with 1007 otherwise).
   virtual void on_text(std::string frame) = 0;
 
   /// A complete binary frame. Returns false when the dialect takes no

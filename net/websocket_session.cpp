@@ -1,8 +1,20 @@
-// One WebSocket session: reads text and binary frames into its inbound,
-// writes queued frames from its outbound queue. All socket work runs on the session's
-// strand; send() and close() post onto it from any thread.
+// One WebSocket session. Beast reads the upgrade request and writes the
+// 101 (or the refusal); from then on the session owns a plain non-blocking
+// socket and frames it itself (net/ws_frame.hpp, issue 12):
+//
+// - Reading runs on the session's strand: it waits until the socket is
+//   readable, then reads into the io thread's buffer and hands complete
+//   messages to its inbound. An idle connection holds no read buffer.
+// - Writing belongs to whoever holds the frame_writer's mutex
+//   (net/ws_writer.hpp): a frame for an idle socket is written at once on
+//   the sender's thread; only a socket that would block makes the strand
+//   wait for writability and flush the rest.
+// - Keep-alive pings and the idle timeout come from the server's sweep
+//   (tick(), once a second), not from a timer per session.
 
 #include "net/detail.hpp"
+#include "net/ws_frame.hpp"
+#include "net/ws_writer.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -13,62 +25,41 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
-#include <mutex>
-#include <vector>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <optional>
 
 namespace proctord::net::detail {
 
 namespace asio = boost::asio;
 namespace websocket = boost::beast::websocket;
+using ws::frame_writer;
+using ws::opcode;
 
 namespace {
 
-/// A frame waiting for the socket: its bytes and whether it goes out as a
-/// binary frame (a flag rather than a second queue keeps the order).
-struct queued_frame {
-  shared_frame bytes;
-  bool binary = false;
-};
-
-/// The frames waiting for the socket, oldest first. A std::deque would
-/// allocate ~700 bytes for every connection even while empty; this holds
-/// nothing until the first frame waits, and gives back a large buffer once
-/// it is empty again.
-class frame_queue {
-public:
-  bool empty() const noexcept { return head_ == frames_.size(); }
-  std::size_t size() const noexcept { return frames_.size() - head_; }
-  queued_frame& front() noexcept { return frames_[head_]; }
-
-  void push_back(queued_frame f) {
-    if (head_ > 0 && head_ * 2 >= frames_.size()) { // reuse the sent half
-      frames_.erase(frames_.begin(),
-                    frames_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
-    }
-    frames_.push_back(std::move(f));
-  }
-
-  void pop_front() noexcept {
-    frames_[head_++].bytes.reset();
-    if (empty())
-      clear();
-  }
-
-  void clear() noexcept {
-    frames_.clear();
-    head_ = 0;
-    if (frames_.capacity() > 64)
-      std::vector<queued_frame>{}.swap(frames_);
-  }
-
-private:
-  std::vector<queued_frame> frames_;
-  std::size_t head_ = 0;
-};
-
 /// How long a close handshake may take before the socket is simply closed.
 constexpr auto close_grace = std::chrono::seconds{3};
+
+/// Bytes read from a socket per readiness, at most: a client that sends
+/// without pause does not hold the io thread from the others.
+constexpr std::size_t read_budget = 256 * 1024;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+/// The io thread's read buffer, shared by every session it serves (a read
+/// is handed on before the next session reads).
+char* read_buffer(std::size_t& size) {
+  thread_local std::array<char, 64 * 1024> buffer;
+  size = buffer.size();
+  return buffer.data();
+}
 
 class websocket_session;
 
@@ -95,20 +86,23 @@ public:
   websocket_session(beast::tcp_stream&& stream, std::shared_ptr<shared_state> st,
                     std::shared_ptr<ip_slot> slot,
                     std::shared_ptr<websocket_endpoint> ep)
-    : ws_(std::move(stream)),
+    : strand_(stream.get_executor()),
+      hs_(std::make_unique<websocket::stream<beast::tcp_stream>>(std::move(stream))),
+      sock_(strand_),
       st_(std::move(st)),
       slot_(std::move(slot)),
       ep_(std::move(ep)),
-      kill_timer_(ws_.get_executor()) {
+      writer_(frame_writer::limits{st_->cfg.send_queue_bytes,
+                                   st_->cfg.send_queue_frames},
+              ws::write_counters{&st_->queued, &st_->messages_out,
+                                 &st_->bytes_out}),
+      parser_(st_->cfg.max_frame_bytes) {
     // Counted here and released in the destructor, so stop() can wait for 0.
     ++st_->open;
     ++st_->total;
   }
 
   ~websocket_session() override {
-    // Whatever was never written leaves the server's backlog.
-    forget(static_cast<std::int64_t>(inbox_.size() + queue_.size()
-                                     + (in_flight_ ? 1 : 0)));
     notify_closed(); // the io_context went away under a live session
     --st_->open;
     forget_session(*st_, this);
@@ -117,29 +111,16 @@ public:
   void run(http::request<http::string_body> req, http_request info) {
     if (!register_session(*st_, shared_from_this()))
       return; // the server is stopping: the socket closes with us
-    asio::dispatch(ws_.get_executor(),
-                   beast::bind_front_handler(&websocket_session::on_run,
-                                             shared_from_this(), std::move(req),
-                                             std::move(info)));
+    asio::dispatch(strand_, beast::bind_front_handler(&websocket_session::on_run,
+                                                      shared_from_this(),
+                                                      std::move(req),
+                                                      std::move(info)));
   }
 
-  // -- outbound (through outbound_handle) -------------------------------------
+  // -- outbound (through outbound_handle); any thread --------------------------
 
-  /// Frames from other threads gather in the inbox; one posted handler
-  /// moves all of them onto the session's queue, so a burst of frames to
-  /// one client costs one post, not one each.
-  void send(shared_frame frame, bool binary) {
-    st_->queued.fetch_add(1, std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> guard{inbox_mutex_};
-      inbox_.push_back(queued_frame{std::move(frame), binary});
-      if (drain_posted_)
-        return;
-      drain_posted_ = true;
-    }
-    asio::post(ws_.get_executor(),
-               beast::bind_front_handler(&websocket_session::on_inbox,
-                                         shared_from_this()));
+  void send(const shared_frame& frame, bool binary) {
+    after_write(writer_.send(binary ? opcode::binary : opcode::text, frame));
   }
 
   bool congested() const {
@@ -148,10 +129,9 @@ public:
   }
 
   void close(close_code code, std::string reason) {
-    asio::post(ws_.get_executor(),
-               beast::bind_front_handler(&websocket_session::on_close_request,
-                                         shared_from_this(), code,
-                                         std::move(reason)));
+    asio::post(strand_, beast::bind_front_handler(
+                          &websocket_session::on_close_request,
+                          shared_from_this(), code, std::move(reason)));
   }
 
   // -- session_base -----------------------------------------------------------
@@ -161,26 +141,44 @@ public:
   /// already count it open); one not that far (or refusing) is closed at
   /// once.
   void shutdown() override {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    asio::post(strand_, [self = shared_from_this()] {
       self->stopping_ = true;
       if (self->accepted_)
         self->on_close_request(close_code::going_away, "server shutting down");
-      else if (!self->in_)
-        beast::get_lowest_layer(self->ws_).close();
+      else if (!self->in_ && self->hs_)
+        beast::get_lowest_layer(*self->hs_).close();
       // else on_accept() closes (its handshake_timeout bounds the wait)
     });
   }
 
   void abandon() override {
     notify_closed();
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    close_socket();
+    if (hs_) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(*hs_).socket().close(ignored);
+    }
+  }
+
+  /// The server's sweep thread: pings a peer silent for half the idle
+  /// timeout, drops one silent for all of it.
+  void tick(std::chrono::steady_clock::time_point) override {
+    if (!live_.load(std::memory_order_acquire) || idle_ms_ == 0)
+      return;
+    auto silent = now_ms() - last_rx_ms_.load(std::memory_order_relaxed);
+    if (silent >= idle_ms_) {
+      asio::post(strand_, [self = shared_from_this()] { self->on_idle_timeout(); });
+    } else if (silent >= idle_ms_ / 2 && !ping_out_.exchange(true)) {
+      after_write(writer_.send_control(opcode::ping, {}));
+    }
   }
 
 private:
+  // -- the handshake (Beast) --------------------------------------------------
+
   void on_run(http::request<http::string_body> req, http_request info) {
     if (stopping_)
-      return beast::get_lowest_layer(ws_).close();
+      return beast::get_lowest_layer(*hs_).close();
     auto ep = std::move(ep_);
     upgrade_answer answer;
     try {
@@ -195,32 +193,25 @@ private:
       return;
     }
     in_ = std::move(answer.handler);
-    beast::get_lowest_layer(ws_).expires_never();
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = st_->cfg.handshake_timeout;
-    timeouts.idle_timeout = answer.idle_timeout.count() > 0
-                              ? answer.idle_timeout
-                              : st_->cfg.idle_timeout;
-    timeouts.keep_alive_pings = true;
-    if (answer.own_heartbeat) {
-      // The dialect pings and times out its peers itself.
-      timeouts.idle_timeout = websocket::stream_base::none();
-      timeouts.keep_alive_pings = false;
+    beast::get_lowest_layer(*hs_).expires_after(st_->cfg.handshake_timeout);
+    if (!answer.own_heartbeat) {
+      auto idle = answer.idle_timeout.count() > 0 ? answer.idle_timeout
+                                                  : st_->cfg.idle_timeout;
+      idle_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(idle).count();
     }
-    ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator(
+    hs_->set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) {
         res.set(http::field::server, "proctord");
       }));
-    ws_.read_message_max(answer.max_message_bytes > 0 ? answer.max_message_bytes
-                                                      : st_->cfg.max_frame_bytes);
-    ws_.auto_fragment(false);
+    parser_ = ws::frame_parser(answer.max_message_bytes > 0
+                                 ? answer.max_message_bytes
+                                 : st_->cfg.max_frame_bytes);
     if (answer.close_at_once) {
       close_at_once_ = answer.close_at_once;
       close_reason_ = std::move(answer.close_reason);
     }
-    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
-                                                    shared_from_this()));
+    hs_->async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
+                                                     shared_from_this()));
   }
 
   void reject(const http::request<http::string_body>& req, upgrade_answer& no) {
@@ -233,132 +224,200 @@ private:
     res->body() = std::move(no.body);
     res->prepare_payload();
     auto self = shared_from_this();
-    http::async_write(ws_.next_layer(), *res,
+    http::async_write(hs_->next_layer(), *res,
                       [self, res](beast::error_code ec, std::size_t) {
                         if (!ec)
-                          self->ws_.next_layer().socket().shutdown(
+                          self->hs_->next_layer().socket().shutdown(
                             tcp::socket::shutdown_send, ec);
                       });
   }
 
+  /// The 101 is out: the socket leaves Beast for good.
   void on_accept(beast::error_code ec) {
     if (ec) {
       fail(ec, "websocket accept");
       notify_closed();
       return;
     }
+    auto& stream = hs_->next_layer();
+    stream.expires_never();
+    sock_ = stream.release_socket();
+    hs_.reset();
+    sock_.non_blocking(true, ec);
     accepted_ = true;
-    do_read();
+    last_rx_ms_.store(now_ms(), std::memory_order_relaxed);
+    live_.store(true, std::memory_order_release);
     // What the endpoint sent from upgrade() (a greeting) waited for the 101.
-    if (!queue_.empty() && !in_flight_ && !closing_)
-      do_write();
+    after_write(writer_.attach(sock_.native_handle()));
+    wait_readable();
     if (stopping_)
       on_close_request(close_code::going_away, "server shutting down");
     else if (close_at_once_)
       on_close_request(*close_at_once_, std::move(close_reason_));
   }
 
-  void do_read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
-                                                      shared_from_this()));
+  // -- reading (strand) -------------------------------------------------------
+
+  void wait_readable() {
+    sock_.async_wait(tcp::socket::wait_read,
+                     asio::bind_executor(strand_, beast::bind_front_handler(
+                                                    &websocket_session::on_readable,
+                                                    shared_from_this())));
   }
 
-  void on_read(beast::error_code ec, std::size_t) {
+  void on_readable(beast::error_code ec) {
     if (ec) {
-      // Beast has already sent 1009 (too big) or 1007 (bad UTF-8) where the
-      // protocol demands it; everything else is a closed or dead peer.
-      if (ec != websocket::error::closed)
-        fail(ec, "websocket read");
-      notify_closed();
-      kill_timer_.cancel();
+      if (ec != asio::error::operation_aborted)
+        fail(ec, "websocket wait");
+      return end();
+    }
+    std::size_t size = 0;
+    char* buf = read_buffer(size);
+    std::size_t total = 0;
+    while (total < read_budget && !read_done_) {
+      auto n = ::recv(sock_.native_handle(), buf, size, MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR)
+          continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+          break;
+        fail(beast::error_code{errno, boost::system::system_category()},
+             "websocket read");
+        return end();
+      }
+      if (n == 0) // the peer closed TCP (with or without a close frame)
+        return end();
+      total += static_cast<std::size_t>(n);
+      last_rx_ms_.store(now_ms(), std::memory_order_relaxed);
+      ping_out_.store(false, std::memory_order_relaxed);
+      consume(std::string_view{buf, static_cast<std::size_t>(n)});
+      if (static_cast<std::size_t>(n) < size)
+        break; // drained (most likely): wait again rather than read EAGAIN
+    }
+    if (!read_done_ && sock_.is_open())
+      wait_readable();
+  }
+
+  /// Hands every complete message in `in` on; answers control frames.
+  void consume(std::string_view in) {
+    while (!in.empty() && !parser_.done()) {
+      auto p = parser_.next(in);
+      in.remove_prefix(p.consumed);
+      using kind = ws::parsed::kind;
+      switch (p.what) {
+      case kind::need_more:
+        return;
+      case kind::text:
+        if (!closing_ && in_) {
+          st_->messages_in.fetch_add(1, std::memory_order_relaxed);
+          st_->bytes_in.fetch_add(p.payload.size(), std::memory_order_relaxed);
+          in_->on_text(std::move(p.payload));
+        }
+        break;
+      case kind::binary:
+        if (!closing_ && in_ && !in_->on_binary(std::move(p.payload)))
+          on_close_request(close_code::unsupported_data, "text frames only");
+        break;
+      case kind::ping:
+        if (!closing_)
+          after_write(writer_.send_control(opcode::pong, std::move(p.payload)));
+        break;
+      case kind::pong:
+        break;
+      case kind::close:
+        on_peer_close(p.code);
+        return;
+      case kind::fail:
+        spdlog::debug("net websocket from {} breaks the protocol: {}", slot_->ip(),
+                      p.why);
+        // Nothing it sends is read any more: the session ends once the
+        // close frame is out (or the kill timer fires).
+        read_done_ = true;
+        peer_closed_ = true;
+        on_close_request(close_code{p.code}, std::string{p.why});
+        return;
+      }
+    }
+  }
+
+  /// The peer's close frame: the answer to ours, or theirs to answer.
+  void on_peer_close(std::uint16_t code) {
+    read_done_ = true;
+    if (close_sent_ || closing_) {
+      // We asked first (or are answering already): the handshake is done
+      // once our close frame is out.
+      peer_closed_ = true;
+      if (writer_.close_written())
+        return end();
       return;
     }
-    if (!ws_.got_text()) {
-      bool taken = closing_ || !in_
-                   || in_->on_binary(beast::buffers_to_string(buffer_.data()));
-      buffer_.consume(buffer_.size());
-      if (!taken)
-        on_close_request(close_code::unsupported_data, "text frames only");
-      do_read(); // the next frame, or the peer's close frame
+    closing_ = true;
+    peer_closed_ = true;
+    notify_closed();
+    // Echo the code (RFC 6455 5.5.1); 1005 means none was given.
+    auto payload = code == 1005 ? std::string{} : ws::close_payload(code, {});
+    close_frame_queued_.store(true, std::memory_order_release);
+    after_write(writer_.send_control(opcode::close, std::move(payload)));
+    arm_kill_timer();
+  }
+
+  // -- writing ----------------------------------------------------------------
+
+  /// Any thread: what a write's status asks for.
+  void after_write(frame_writer::status s) {
+    switch (s) {
+    case frame_writer::status::written:
+      if (closing_written_check())
+        asio::post(strand_, [self = shared_from_this()] { self->on_close_written(); });
+      return;
+    case frame_writer::status::queued:
+    case frame_writer::status::closed:
+      return;
+    case frame_writer::status::blocked:
+      asio::post(strand_, [self = shared_from_this()] { self->wait_writable(); });
+      return;
+    case frame_writer::status::overflow:
+      asio::post(strand_, [self = shared_from_this()] { self->on_overflow(); });
+      return;
+    case frame_writer::status::failed:
+      asio::post(strand_, [self = shared_from_this()] { self->end(); });
       return;
     }
-    if (!closing_ && in_) {
-      st_->messages_in.fetch_add(1, std::memory_order_relaxed);
-      st_->bytes_in.fetch_add(buffer_.size(), std::memory_order_relaxed);
-      in_->on_text(beast::buffers_to_string(buffer_.data()));
-    }
-    buffer_.consume(buffer_.size());
-    do_read();
   }
 
-  void on_inbox() {
-    {
-      std::lock_guard<std::mutex> guard{inbox_mutex_};
-      drained_.swap(inbox_);
-      drain_posted_ = false;
-    }
-    for (auto& f : drained_)
-      on_send(std::move(f));
-    drained_.clear();
+  /// Whether a close frame just went out (checked after a write).
+  bool closing_written_check() {
+    return close_frame_queued_.load(std::memory_order_acquire)
+           && writer_.close_written()
+           && !close_seen_written_.exchange(true);
   }
 
-  void forget(std::int64_t frames) {
-    st_->queued.fetch_sub(frames, std::memory_order_relaxed);
-  }
-
-  /// Before the 101 is written, frames queue up (an endpoint may greet
-  /// from upgrade()); a refused session drops them.
-  void on_send(queued_frame frame) {
-    if (closing_ || !in_) {
-      forget(1);
+  void wait_writable() {
+    if (!sock_.is_open())
       return;
-    }
-    auto& cfg = st_->cfg;
-    if (queued_bytes_ + frame.bytes->size() > cfg.send_queue_bytes
-        || queue_.size() >= cfg.send_queue_frames) {
-      ++st_->slow_closed;
-      spdlog::warn("net closes slow consumer {} ({} frames, {} bytes queued)",
-                   slot_->ip(), queue_.size(), queued_bytes_);
-      forget(static_cast<std::int64_t>(queue_.size()) + 1);
-      queue_.clear();
-      queued_bytes_ = 0;
-      on_close_request(close_code::policy_violation, "send queue overflow");
-      return;
-    }
-    queued_bytes_ += frame.bytes->size();
-    queue_.push_back(std::move(frame));
-    if (!in_flight_ && accepted_)
-      do_write();
+    sock_.async_wait(tcp::socket::wait_write,
+                     asio::bind_executor(strand_, beast::bind_front_handler(
+                                                    &websocket_session::on_writable,
+                                                    shared_from_this())));
   }
 
-  void do_write() {
-    in_flight_ = std::move(queue_.front().bytes);
-    ws_.binary(queue_.front().binary);
-    queue_.pop_front();
-    ws_.async_write(asio::buffer(*in_flight_),
-                    beast::bind_front_handler(&websocket_session::on_write,
-                                              shared_from_this()));
-  }
-
-  void on_write(beast::error_code ec, std::size_t) {
-    auto bytes = in_flight_->size();
-    queued_bytes_ -= std::min(queued_bytes_, bytes);
-    in_flight_.reset();
-    forget(1);
+  void on_writable(beast::error_code ec) {
     if (ec) {
-      fail(ec, "websocket write");
-      forget(static_cast<std::int64_t>(queue_.size()));
-      queue_.clear();
-      queued_bytes_ = 0;
+      if (ec != asio::error::operation_aborted)
+        fail(ec, "websocket wait");
       return;
     }
-    st_->messages_out.fetch_add(1, std::memory_order_relaxed);
-    st_->bytes_out.fetch_add(bytes, std::memory_order_relaxed);
-    if (!queue_.empty())
-      do_write();
-    else if (closing_ && !close_sent_)
-      do_close();
+    after_write(writer_.flush());
   }
+
+  void on_overflow() {
+    ++st_->slow_closed;
+    spdlog::warn("net closes slow consumer {} (send queue over its limit)",
+                 slot_->ip());
+    on_close_request(close_code::policy_violation, "send queue overflow");
+  }
+
+  // -- closing (strand) -------------------------------------------------------
 
   void on_close_request(close_code code, std::string reason) {
     if (!accepted_) {
@@ -372,43 +431,59 @@ private:
     if (closing_)
       return;
     closing_ = true;
-    close_code_ = code;
-    close_reason_ = std::move(reason);
-    // A slow consumer's queue was dropped; otherwise the queued frames go
-    // first (a KICKED event before the 4003 close).
-    if (!in_flight_ && queue_.empty())
-      do_close();
-    else if (code == close_code::policy_violation)
-      do_close(); // Beast suspends the close until the write in flight ends
+    close_sent_ = true;
+    // The queued frames go first (a KICKED event before the 4003 close); a
+    // slow consumer's queue was dropped already.
+    close_frame_queued_.store(true, std::memory_order_release);
+    after_write(writer_.send_control(opcode::close,
+                                     ws::close_payload(code.value, reason)));
     arm_kill_timer();
   }
 
-  void do_close() {
-    close_sent_ = true;
-    websocket::close_reason why{close_code_.value};
-    why.reason = close_reason_;
-    ws_.async_close(why, beast::bind_front_handler(&websocket_session::on_close,
-                                                   shared_from_this()));
+  /// Our close frame is on the wire: the server closes TCP once the peer
+  /// answered (RFC 6455 7.1.1), or right away when it was the answer.
+  void on_close_written() {
+    if (peer_closed_)
+      end();
+    // else the peer's close frame, or the kill timer, ends the session
   }
 
-  void on_close(beast::error_code ec) {
-    if (ec)
-      fail(ec, "websocket close");
+  void on_idle_timeout() {
+    if (!accepted_ || closing_)
+      return;
+    spdlog::debug("net websocket {} idle for {} ms: closing", slot_->ip(), idle_ms_);
+    end();
   }
 
   /// A peer that never drains its socket never completes the close
   /// handshake: close the socket after a grace period.
   void arm_kill_timer() {
-    kill_timer_.expires_after(close_grace);
-    kill_timer_.async_wait(
-      asio::bind_executor(ws_.get_executor(),
-                          [self = shared_from_this()](beast::error_code ec) {
-                            if (ec)
-                              return;
-                            beast::error_code ignored;
-                            beast::get_lowest_layer(self->ws_).socket().close(
-                              ignored);
-                          }));
+    if (kill_timer_)
+      return;
+    kill_timer_.emplace(strand_);
+    kill_timer_->expires_after(close_grace);
+    kill_timer_->async_wait(asio::bind_executor(
+      strand_, [self = shared_from_this()](beast::error_code ec) {
+        if (!ec)
+          self->end();
+      }));
+  }
+
+  /// The session is over: the socket closes, the inbound learns it.
+  void end() {
+    read_done_ = true;
+    live_.store(false, std::memory_order_release);
+    close_socket();
+    if (kill_timer_)
+      kill_timer_->cancel();
+    notify_closed();
+  }
+
+  void close_socket() {
+    writer_.detach(); // no thread writes to the descriptor from now on
+    beast::error_code ignored;
+    if (sock_.is_open())
+      sock_.close(ignored);
   }
 
   void notify_closed() {
@@ -418,37 +493,40 @@ private:
     }
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  asio::any_io_executor strand_;
+  std::unique_ptr<websocket::stream<beast::tcp_stream>> hs_; // until the 101
+  tcp::socket sock_;
   std::shared_ptr<shared_state> st_;
   std::shared_ptr<ip_slot> slot_;
   std::shared_ptr<websocket_endpoint> ep_; // until on_run asks it
   std::shared_ptr<inbound> in_;
-  beast::flat_buffer buffer_;
-  std::mutex inbox_mutex_;
-  std::vector<queued_frame> inbox_;   // guarded by inbox_mutex_
-  bool drain_posted_ = false;         // guarded by inbox_mutex_
-  std::vector<queued_frame> drained_; // strand only
-  frame_queue queue_;
-  shared_frame in_flight_;
-  std::size_t queued_bytes_ = 0;
-  asio::steady_timer kill_timer_;
+  frame_writer writer_;
+  ws::frame_parser parser_;
+  std::optional<asio::steady_timer> kill_timer_;
+  std::int64_t idle_ms_ = 0; // 0: the dialect keeps its own heartbeat
+  std::atomic<std::int64_t> last_rx_ms_{0};
+  std::atomic<bool> ping_out_{false};
+  std::atomic<bool> live_{false};
+  std::atomic<bool> close_frame_queued_{false};
+  std::atomic<bool> close_seen_written_{false};
   bool accepted_ = false;
   bool closing_ = false;
   bool close_sent_ = false;
+  bool peer_closed_ = false;
+  bool read_done_ = false;
   bool stopping_ = false;
-  close_code close_code_ = close_code::normal;
   std::string close_reason_;
   std::optional<close_code> close_at_once_; // from the upgrade answer
 };
 
 void outbound_handle::send(shared_frame frame) {
   if (auto s = s_.lock())
-    s->send(std::move(frame), false);
+    s->send(frame, false);
 }
 
 void outbound_handle::send_binary(shared_frame frame) {
   if (auto s = s_.lock())
-    s->send(std::move(frame), true);
+    s->send(frame, true);
 }
 
 void outbound_handle::close(close_code code, std::string reason) {

@@ -110,7 +110,7 @@ std::string close_payload(std::uint16_t code, std::string_view reason) {
 }
 
 bool valid_close_code(std::uint16_t code) noexcept {
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011)
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
          || (code >= 3000 && code <= 4999);
 }
 

@@ -148,8 +148,8 @@ private:
   bool done_ = false;
 };
 
-/// Whether a peer may send this close code (RFC 6455 7.4: 1000-1003,
-/// 1007-1011, 3000-4999).
+/// Whether a peer may send this close code (RFC 6455 7.4 and the IANA
+/// registry: 1000-1003, 1007-1014, 3000-4999; as npm ws).
 bool valid_close_code(std::uint16_t code) noexcept;
 
 } // namespace proctord::net::ws

@@ -129,7 +129,7 @@ private:
 
 /// Flushes until the writer says the queue is empty, reading on the other
 /// end as it goes.
-void pump(frame_writer& w, pair_fds& p, frame_reader& rd) {
+void pump(frame_writer& w, frame_reader& rd) {
   for (int i = 0; i < 100000; ++i) {
     rd.drain();
     auto s = w.flush();
@@ -194,7 +194,7 @@ TEST_CASE("ws writer: a socket that blocks mid-frame finishes that frame "
   CHECK(w.send(opcode::text, frame_of("after-2")) == status::queued);
   CHECK(backlog == 4);
   frame_reader rd{p.r};
-  pump(w, p, rd);
+  pump(w, rd);
   auto f = rd.read(4);
   CHECK(f[0].payload.size() == big.size());
   CHECK(f[0].payload == big);
@@ -272,7 +272,7 @@ TEST_CASE("ws writer: a close while frames wait goes after them and refuses "
   CHECK(w.send_control(opcode::ping, "") == status::closed);
   CHECK_FALSE(w.close_written());
   frame_reader rd{p.r};
-  pump(w, p, rd);
+  pump(w, rd);
   CHECK(w.close_written());
   auto f = rd.read(3);
   CHECK(f[0].payload.size() == 100000);
@@ -304,7 +304,7 @@ TEST_CASE("ws writer: a reader that stops is cut off at the queue limit and "
   CHECK(w.send_control(opcode::close, std::string{"\x03\xf0", 2}) == status::queued);
   // The client reads again: it gets whole frames, then the close frame.
   frame_reader rd{p.r};
-  pump(w, p, rd);
+  pump(w, rd);
   rd.drain();
   std::vector<frame> got;
   for (;;) {

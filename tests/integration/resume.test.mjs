@@ -423,6 +423,7 @@ describe('presence grace', () => {
       const token = resumeTokenOf(p1);
       const seen = lastSeqOf(p1);
       const hostSeen = lastSeqOf(host);
+      for (const c of [host, p1, p2]) c.drain(); // what came before the drop
 
       const dropAt = Date.now();
       await p1.terminate(); // the network drops: no close frame

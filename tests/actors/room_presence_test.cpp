@@ -267,7 +267,7 @@ TEST_CASE_METHOD(actor_fixture,
 }
 
 TEST_CASE_METHOD(actor_fixture,
-                 "room presence: kicked or ended within the grace, the timer "
+                 "room presence: kicked or ended within the grace the timer "
                  "does nothing",
                  "[room][presence]") {
   auto [host, p, other, r] = open_live(*this);

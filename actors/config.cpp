@@ -9,6 +9,8 @@ std::string room_config::validate() const {
     return "code-change-interval must not be negative";
   if (linger.count() < 0)
     return "room linger must not be negative";
+  if (presence_grace.count() < 0)
+    return "presence grace must not be negative";
   return {};
 }
 

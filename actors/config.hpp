@@ -21,6 +21,11 @@ struct room_config {
   /// How long after a dropped connection RESUME replays what was missed;
   /// later it answers RESYNC_REQUIRED with a snapshot.
   std::chrono::milliseconds resume_grace{std::chrono::minutes{2}};
+  /// How long a dropped connection of the interview room may stay away
+  /// before it is a departure (USER_LEFT, DISCONNECT). A RESUME within it is
+  /// no departure: the room sees nothing, the host gets PROCTORING_UPDATE
+  /// RECONNECTED. 0: a drop is a departure at once.
+  std::chrono::milliseconds presence_grace{std::chrono::seconds{10}};
   /// A RESUME that would replay more events than this gets a snapshot.
   std::size_t max_replay = 10000;
   /// ... or events whose stored size adds up to more than this.

@@ -93,7 +93,9 @@ using room_actor = caf::typed_actor<
   // internal: an ended room stops answering and exits.
   caf::reacts_to<linger_atom>,
   // internal: store the ENDED room row again after a failed commit.
-  caf::reacts_to<persist_atom>>;
+  caf::reacts_to<persist_atom>,
+  // internal: a member's presence grace ran out (user id, its absence).
+  caf::reacts_to<presence_atom, std::string, std::uint64_t>>;
 
 /// The only owner of the database handle: batches concurrent write sets
 /// into one transaction (group commit) and answers each after the commit.

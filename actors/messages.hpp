@@ -25,6 +25,8 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using code_atom = caf::atom_constant<caf::atom("code")>;
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
+/// A member's presence grace ran out (user id, number of the absence).
+using presence_atom = caf::atom_constant<caf::atom("presence")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using committed_atom = caf::atom_constant<caf::atom("committed")>;
 using rooms_atom = caf::atom_constant<caf::atom("rooms")>;

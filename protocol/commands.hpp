@@ -262,12 +262,16 @@ struct violation_detected {
   millis timestamp = 0;
 };
 
-/// FULLSCREEN_ENTER / TAB_FOCUS reported to the host.
+/// FULLSCREEN_ENTER / TAB_FOCUS reported to the host; or RECONNECTED: a
+/// participant whose connection dropped resumed within the presence grace
+/// (the room saw no USER_LEFT), away for `away_ms`.
 struct proctoring_update {
   std::string user_id;
   std::string username;
-  cmd::signal what = cmd::signal::fullscreen_enter;
+  cmd::signal what = cmd::signal::fullscreen_enter; // unused if reconnected
   millis timestamp = 0;
+  bool reconnected = false;
+  millis away_ms = 0; // RECONNECTED: from the drop to the RESUME
 };
 
 struct code_update {

@@ -83,8 +83,10 @@ inline bool operator==(const violation_detected& a, const violation_detected& b)
 inline bool operator!=(const violation_detected& a, const violation_detected& b) { return !(a == b); }
 
 inline bool operator==(const proctoring_update& a, const proctoring_update& b) {
-  return std::tie(a.user_id, a.username, a.what, a.timestamp)
-         == std::tie(b.user_id, b.username, b.what, b.timestamp);
+  return std::tie(a.user_id, a.username, a.what, a.timestamp, a.reconnected,
+                  a.away_ms)
+         == std::tie(b.user_id, b.username, b.what, b.timestamp, b.reconnected,
+                     b.away_ms);
 }
 inline bool operator!=(const proctoring_update& a, const proctoring_update& b) { return !(a == b); }
 

@@ -116,8 +116,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(violation_detected, user_id,
                                                 username, type,
                                                 violation_count, timestamp)
+// reconnected and away_ms came later: rows without them read as a signal.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(proctoring_update, user_id,
-                                                username, what, timestamp)
+                                                username, what, timestamp,
+                                                reconnected, away_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(code_update, user_id, username,
                                                 code, language, timestamp)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(announcement, room_id, message,

@@ -140,11 +140,17 @@ event read(const std::string& type, const fields& top, const fields& data) {
       data.text("userId"), data.text("username"),
       data.one_of<violation_type>("violationType", 3, name<violation_type>),
       data.int32("violationCount"), data.integer("timestamp")};
-  if (type == "PROCTORING_UPDATE")
+  if (type == "PROCTORING_UPDATE") {
+    if (data.text("eventType") == "RECONNECTED")
+      return evt::proctoring_update{data.text("userId"), data.text("username"),
+                                    cmd::signal::fullscreen_enter,
+                                    data.integer("timestamp"), true,
+                                    data.integer("awayMs")};
     return evt::proctoring_update{
       data.text("userId"), data.text("username"),
       data.one_of<cmd::signal>("eventType", 4, signal_name),
-      data.integer("timestamp")};
+      data.integer("timestamp"), false, 0};
+  }
   if (type == "SUBMISSION_RECEIVED")
     return evt::submission_received{top.text("roomId"),
                                     top.integer("submissionTime")};

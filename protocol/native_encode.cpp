@@ -280,9 +280,16 @@ void write(json_writer& w, const evt::proctoring_update& e) {
   w.begin_object("data");
   w.field("userId", e.user_id);
   w.field("username", e.username);
-  w.field("eventType", signal_name(e.what));
-  w.field("timestamp", e.timestamp);
-  w.field("message", concat(e.username, signal_text(e.what)));
+  if (e.reconnected) {
+    w.field("eventType", "RECONNECTED");
+    w.field("timestamp", e.timestamp);
+    w.field("awayMs", e.away_ms);
+    w.field("message", concat(e.username, " reconnected"));
+  } else {
+    w.field("eventType", signal_name(e.what));
+    w.field("timestamp", e.timestamp);
+    w.field("message", concat(e.username, signal_text(e.what)));
+  }
   w.end_object();
 }
 

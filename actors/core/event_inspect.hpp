@@ -40,7 +40,8 @@ PROCTORD_INSPECT(room_status_view, x.room_id, x.roomname, x.status, x.host_id,
                  x.your_status, x.participants)
 PROCTORD_INSPECT(violation_detected, x.user_id, x.username, x.type,
                  x.violation_count, x.timestamp)
-PROCTORD_INSPECT(proctoring_update, x.user_id, x.username, x.what, x.timestamp)
+PROCTORD_INSPECT(proctoring_update, x.user_id, x.username, x.what, x.timestamp,
+                 x.reconnected, x.away_ms)
 PROCTORD_INSPECT(code_update, x.user_id, x.username, x.code, x.language,
                  x.timestamp)
 PROCTORD_INSPECT(announcement, x.room_id, x.message, x.from, x.timestamp)

@@ -59,6 +59,7 @@ commit_hooks seat_caller(self_ptr self, const caller& c, const member& next,
   h.apply = [=] {
     auto& m = self->state.members[next.user_id];
     apply_fields(m, next);
+    m.in_grace = false; // back: the grace timer finds it seated
     bind_seat(self, m.place, c, join_rt);
     send_seat(self, m.place, state, m.role, m.username);
   };
@@ -67,7 +68,8 @@ commit_hooks seat_caller(self_ptr self, const caller& c, const member& next,
 }
 
 void rejoin_host(self_ptr self, const caller& c, member& h) {
-  bool was_away = !h.place.connected();
+  // Away within the presence grace, the room never saw it go.
+  bool was_away = !present(h);
   auto next = next_of(self, c);
   step s;
   s.subjects.push_back(about(c.user_id));
@@ -107,7 +109,7 @@ void admit(self_ptr self, const caller& c, bool new_request) {
     s.ws.join_attempts.push_back(attempt_row(self, next, "APPROVED", now));
   }
   stage(self, s, to_user, next.user_id, approved_event(self, next));
-  std::int32_t arrives = m && in_audience(*m) ? 0 : 1;
+  std::int32_t arrives = m && present(*m) ? 0 : 1;
   self->state.arriving += arrives;
   stage(self, s, to_members, {},
         evt::user_joined{next.user_id, next.username,
@@ -319,7 +321,7 @@ void on_leave(self_ptr self, const caller& c) {
     s.ws.members.push_back(member_row(self, next));
   }
   evt::user_left e{m->user_id, m->username, evt::leave_reason::left,
-                   connected_count(self) - (in_audience(*m) ? 1 : 0)};
+                   connected_count(self) - (present(*m) ? 1 : 0)};
   stage(self, s, was_member ? to_members : to_host, {}, e);
   auto seq = s.out.back().seq;
   commit_hooks hooks;

@@ -47,6 +47,12 @@ struct member {
   protocol::millis joined_at = 0;
   protocol::millis left_at = 0;
   protocol::millis requested_at = 0;
+  /// The connection dropped and the presence grace runs: the room has not
+  /// been told (no USER_LEFT yet) and still counts the member as connected.
+  bool in_grace = false;
+  /// Counts the member's drops: a grace timer carries the number of the
+  /// absence it was armed for, so one of an earlier absence does nothing.
+  std::uint64_t absences = 0;
   // The live code view: the latest CODE_CHANGE, and the coalescing window.
   std::string code;
   std::string language;

@@ -75,6 +75,10 @@ room_actor::behavior_type behavior(self_ptr self) {
         self->quit();
     },
     [=](persist_atom) { persist_end(self); },
+    [=, &log](presence_atom, std::string& user_id, std::uint64_t absence) {
+      log.when_free(about(user_id),
+                    [=] { on_grace_over(self, user_id, absence); });
+    },
   };
 }
 

@@ -1,5 +1,13 @@
 // The interview room's presence: a room's birth and rebirth after a
 // restart, RESUME (replay or snapshot), and members whose connection drops.
+//
+// A drop starts the presence grace (room_config::presence_grace): the member
+// still counts as connected and the room hears nothing. A RESUME within it
+// is no departure: the host alone learns of it (PROCTORING_UPDATE
+// RECONNECTED, with how long the member was away). When the grace runs out
+// first, the member departs: USER_LEFT and, in a live room, the DISCONNECT
+// violation, both dated at the drop; its RESUME later is USER_JOINED
+// (resumed) as after any departure.
 
 #include "actors/interview/room_steps.hpp"
 
@@ -9,6 +17,8 @@
 #include <caf/exit_reason.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace proctord::interview {
 
@@ -26,7 +36,7 @@ seat_state seat_of_status(const member& m) {
                                             : seat_state::seated;
 }
 
-/// A member that was away is back: the room sees USER_JOINED (resumed).
+/// A member that had departed is back: the room sees USER_JOINED (resumed).
 void announce_back(self_ptr self, const member& m) {
   if (m.role != member_role::host && m.status != member_status::approved)
     return;
@@ -36,6 +46,46 @@ void announce_back(self_ptr self, const member& m) {
   commit(self, std::move(s), nullptr, resume_rt, {});
 }
 
+/// A participant is back within its presence grace: the room saw nothing,
+/// the host learns of the short drop (stored and replayable like the other
+/// PROCTORING_UPDATEs). The host's own drops are nobody's business.
+void tell_host_reconnected(self_ptr self, const member& m,
+                           protocol::millis dropped_at, protocol::millis now) {
+  if (m.role == member_role::host)
+    return;
+  step s;
+  stage(self, s, to_host, {},
+        evt::proctoring_update{m.user_id, m.username,
+                               cmd::signal::fullscreen_enter, now, true,
+                               std::max<protocol::millis>(0, now - dropped_at)});
+  commit(self, std::move(s), nullptr, resume_rt, {});
+}
+
+/// The member departs, as of `dropped_at`: USER_LEFT to the room and, in a
+/// live room, the DISCONNECT violation (one per absence: RESUME ends the
+/// absence, failed reconnects do not start new ones).
+void depart(self_ptr self, const member& m, protocol::millis dropped_at) {
+  step s;
+  stage(self, s, to_members, {},
+        evt::user_left{m.user_id, m.username, evt::leave_reason::disconnected,
+                       connected_count(self)},
+        dropped_at);
+  if (m.role == member_role::participant
+      && self->state.status == room_status::live)
+    record_violation(self, std::move(s), m.user_id,
+                     protocol::violation_type::disconnect, nullptr,
+                     "DISCONNECT", {}, dropped_at);
+  else
+    commit(self, std::move(s), nullptr, "DISCONNECT", {});
+}
+
+/// Whether `m` still belongs in the room's count of who is there.
+bool counts(self_ptr self, const member& m) {
+  return self->state.status != room_status::ended
+         && (m.role == member_role::host
+             || m.status == member_status::approved);
+}
+
 /// The seat's connection learns it holds the seat, before the first frame
 /// of the answer: a client that answers RESUMED at once finds it seated.
 void tell_seated(self_ptr self, member& m) {
@@ -43,7 +93,8 @@ void tell_seated(self_ptr self, member& m) {
 }
 
 /// Hands a seat back without replay: a snapshot instead of events.
-void resync(self_ptr self, member& m, evt::resync_reason why, bool was_away) {
+void resync(self_ptr self, member& m, evt::resync_reason why,
+            bool departed) {
   auto& place = m.place;
   place.replaying = false;
   tell_seated(self, m);
@@ -55,13 +106,13 @@ void resync(self_ptr self, member& m, evt::resync_reason why, bool was_away) {
       if (p.status == member_status::pending)
         send_to(place, self->state.room_id(), request_event(p));
   flush_buffer(place, self->state.room_id(), 0);
-  if (was_away)
+  if (departed)
     announce_back(self, m);
 }
 
 /// Replays the stored events addressed to `m` after `last_seq`, then what
-/// arrived meanwhile, then goes live.
-void replay(self_ptr self, member& m, std::int64_t last_seq, bool was_away) {
+/// arrived meanwhile, then goes live (and, if `departed`, tells the room).
+void replay(self_ptr self, member& m, std::int64_t last_seq, bool departed) {
   auto& st = self->state;
   m.place.replaying = true;
   m.place.buffer.clear();
@@ -91,7 +142,7 @@ void replay(self_ptr self, member& m, std::int64_t last_seq, bool was_away) {
         if (!mm)
           return;
         if (!page.complete) {
-          resync(self, *mm, evt::resync_reason::events_unavailable, was_away);
+          resync(self, *mm, evt::resync_reason::events_unavailable, departed);
           return;
         }
         std::vector<std::pair<std::int64_t, protocol::event>> mine;
@@ -118,14 +169,14 @@ void replay(self_ptr self, member& m, std::int64_t last_seq, bool was_away) {
         for (auto& [seq, e] : mine)
           caf::anon_send(place.relay, envelope{room_id, seq, to, std::move(e)});
         flush_buffer(place, room_id, last_replayed);
-        if (was_away)
+        if (departed)
           announce_back(self, *mm);
       },
       [=](caf::error& err) {
         spdlog::error("room {} cannot load events: {}", self->state.room_id(),
                       self->system().render(err));
         if (auto mm = current())
-          resync(self, *mm, evt::resync_reason::events_unavailable, was_away);
+          resync(self, *mm, evt::resync_reason::events_unavailable, departed);
       });
 }
 
@@ -167,7 +218,6 @@ void on_resume(self_ptr self, const caller& c, const cmd::resume& r) {
     return;
   }
   auto now = now_ms();
-  bool was_away = !m->place.connected() || m->place.away_since != 0;
   bool expired = m->place.away_since != 0
                  && now - m->place.away_since > st.cfg.resume_grace.count();
   // Takes the seat and hands back what was missed.
@@ -175,15 +225,23 @@ void on_resume(self_ptr self, const caller& c, const cmd::resume& r) {
     auto mm = find(self, c.user_id);
     if (!mm)
       return;
+    bool was_away = !mm->place.connected() || mm->place.away_since != 0;
+    // Back within the presence grace: the room never saw it go.
+    bool short_drop = was_away && mm->in_grace;
+    auto dropped_at = mm->place.away_since;
+    mm->in_grace = false; // its grace timer now finds it seated
     bind_seat(self, mm->place, c, resume_rt);
     if (!c.username.empty())
       mm->username = c.username;
+    if (short_drop)
+      tell_host_reconnected(self, *mm, dropped_at, now_ms());
+    bool departed = was_away && !short_drop;
     if (expired)
-      resync(self, *mm, evt::resync_reason::grace_expired, was_away);
+      resync(self, *mm, evt::resync_reason::grace_expired, departed);
     else if (r.last_seq > self->state.log.last_seq)
-      resync(self, *mm, evt::resync_reason::events_unavailable, was_away);
+      resync(self, *mm, evt::resync_reason::events_unavailable, departed);
     else
-      replay(self, *mm, r.last_seq, was_away);
+      replay(self, *mm, r.last_seq, departed);
   };
   if (m->status != member_status::left) {
     take_seat();
@@ -227,26 +285,34 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
     if (m.role != member_role::host && m.status != member_status::approved)
       continue;
     auto user_id = m.user_id;
+    if (st.cfg.presence_grace.count() > 0) {
+      m.in_grace = true;
+      self->delayed_send(self, st.cfg.presence_grace, presence_atom::value,
+                         user_id, ++m.absences);
+      continue;
+    }
+    // No grace: a drop is a departure at once, once the member's commits
+    // are done.
     st.log.when_free(about(user_id), [=] {
       auto mm = find(self, user_id);
-      if (!mm || mm->place.connected())
-        return; // back already
-      step s;
-      stage(self, s, to_members, {},
-            evt::user_left{mm->user_id, mm->username,
-                           evt::leave_reason::disconnected,
-                           connected_count(self)});
-      if (mm->role == member_role::participant
-          && self->state.status == room_status::live)
-        // One DISCONNECT per absence: RESUME ends the absence, failed
-        // reconnects do not start new ones.
-        record_violation(self, std::move(s), user_id,
-                         protocol::violation_type::disconnect, nullptr,
-                         "DISCONNECT");
-      else
-        commit(self, std::move(s), nullptr, "DISCONNECT", {});
+      if (!mm || mm->place.connected() || !counts(self, *mm))
+        return; // back already, or gone another way
+      depart(self, *mm, now);
     });
   }
+}
+
+void on_grace_over(self_ptr self, const std::string& user_id,
+                   std::uint64_t absence) {
+  auto m = find(self, user_id);
+  // Back meanwhile (or kicked): this absence is over. A later drop has a
+  // timer of its own.
+  if (!m || !m->in_grace || m->absences != absence)
+    return;
+  m->in_grace = false;
+  if (m->place.connected() || !counts(self, *m))
+    return; // the room ended meanwhile: nobody is told of a departure
+  depart(self, *m, m->place.away_since);
 }
 
 } // namespace proctord::interview

@@ -17,11 +17,12 @@ using protocol::room_status;
 
 void record_violation(self_ptr self, step s, const std::string& user_id,
                       protocol::violation_type type, const caller* who,
-                      std::string_view request_type, std::string key) {
+                      std::string_view request_type, std::string key,
+                      protocol::millis at) {
   auto m = find(self, user_id);
   if (!m)
     return;
-  auto now = now_ms();
+  auto now = at != 0 ? at : now_ms();
   auto count = m->violations + 1;
   s.subjects.push_back(about(user_id));
   s.ws.violations.push_back(persistence::violation_record{
@@ -31,7 +32,7 @@ void record_violation(self_ptr self, step s, const std::string& user_id,
   row.violation_count = count;
   s.ws.members.push_back(std::move(row));
   stage(self, s, to_host, {},
-        evt::violation_detected{user_id, m->username, type, count, now});
+        evt::violation_detected{user_id, m->username, type, count, now}, now);
   commit_hooks hooks;
   hooks.apply = [=] {
     if (auto mm = find(self, user_id)) {
@@ -65,7 +66,8 @@ void on_signal(self_ptr self, const caller& c, const cmd::proctor_signal& s) {
     case cmd::signal::tab_focus: {
       step st;
       stage(self, st, to_host, {},
-            evt::proctoring_update{m->user_id, m->username, s.what, now_ms()});
+            evt::proctoring_update{m->user_id, m->username, s.what, now_ms(),
+                                   false, 0});
       commit(self, std::move(st), &c, rt, {});
       break;
     }
@@ -187,6 +189,7 @@ void on_kick(self_ptr self, const caller& c, const cmd::kick_user& k) {
     if (auto mm = find(self, user_id)) {
       mm->status = member_status::kicked;
       mm->left_at = now;
+      mm->in_grace = false; // gone for good: its grace timer does nothing
     }
   };
   hooks.after = [=] {

@@ -37,16 +37,23 @@ void on_code_window(self_ptr self, const std::string& user_id);
 void on_submit(self_ptr self, const caller& c, cmd::submit_code& s);
 void on_kick(self_ptr self, const caller& c, const cmd::kick_user& k);
 void on_announce(self_ptr self, const caller& c, cmd::announce& a);
-/// Counts, stores and (after the commit) shows a violation of `user_id`.
+/// Counts, stores and (after the commit) shows a violation of `user_id`
+/// that happened at `at` (0: now).
 void record_violation(self_ptr self, step s, const std::string& user_id,
                       protocol::violation_type type, const caller* who,
-                      std::string_view request_type, std::string key = {});
+                      std::string_view request_type, std::string key = {},
+                      protocol::millis at = 0);
 
 // -- presence (room_presence.cpp) ---------------------------------------------
 
 void on_resume(self_ptr self, const caller& c, const cmd::resume& r);
-/// A member's connection actor is gone (closed, or died).
+/// A member's connection actor is gone (closed, or died): the presence
+/// grace starts, or (without one) the member departs at once.
 void on_down(self_ptr self, const caf::down_msg& dm);
+/// The presence grace of absence number `absence` of `user_id` ran out:
+/// unless the member is back (or that absence is over), it departs.
+void on_grace_over(self_ptr self, const std::string& user_id,
+                   std::uint64_t absence);
 
 /// Stores the ENDED row again after a failed commit (room.cpp).
 void persist_end(self_ptr self);

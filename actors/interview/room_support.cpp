@@ -38,10 +38,11 @@ bool receives(const member& m, std::string_view audience,
 // -- steps and delivery -------------------------------------------------------
 
 void stage(self_ptr self, step& s, std::string_view audience,
-           const std::string& user_id, protocol::event e) {
+           const std::string& user_id, protocol::event e,
+           protocol::millis at) {
   self->state.log.stage(s, std::string{audience},
                         audience == to_user ? user_id : std::string{},
-                        std::move(e), now_ms());
+                        std::move(e), at != 0 ? at : now_ms());
 }
 
 void commit(self_ptr self, step s, const caller* who,
@@ -106,10 +107,15 @@ bool in_audience(const member& m) {
          && (m.role == member_role::host || m.status == member_status::approved);
 }
 
+bool present(const member& m) {
+  return (m.place.connected() || m.in_grace)
+         && (m.role == member_role::host || m.status == member_status::approved);
+}
+
 std::int32_t connected_count(self_ptr self) {
   std::int32_t n = 0;
   for (auto& [id, m] : self->state.members)
-    n += in_audience(m) ? 1 : 0;
+    n += present(m) ? 1 : 0;
   return n;
 }
 
@@ -250,7 +256,7 @@ evt::room_status_view status_view(self_ptr self, const member& asker) {
   v.host_id = st.host_id;
   if (auto h = host(self)) {
     v.host_name = h->username;
-    v.host_connected = h->place.connected();
+    v.host_connected = h->place.connected() || h->in_grace;
   }
   bool approved = asker.role == member_role::host
                   || asker.status == member_status::approved;
@@ -271,8 +277,9 @@ evt::room_status_view status_view(self_ptr self, const member& asker) {
       continue;
     if (asker.role != member_role::host && m.user_id != asker.user_id)
       continue;
+    // Away within the presence grace is still connected, as the counts say.
     v.participants.push_back(evt::member_view{m.user_id, m.username, m.status,
-                                              m.place.connected(),
+                                              m.place.connected() || m.in_grace,
                                               m.violations, m.has_submitted});
   }
   return v;

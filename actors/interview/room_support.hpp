@@ -31,9 +31,11 @@ bool receives(const member& m, std::string_view audience,
 
 // -- steps and delivery -------------------------------------------------------
 
-/// Numbers `e` with the room's next seq and adds it to the step.
+/// Numbers `e` with the room's next seq and adds it to the step, stored
+/// with time `at` (0: now).
 void stage(self_ptr self, step& s, std::string_view audience,
-           const std::string& user_id, protocol::event e);
+           const std::string& user_id, protocol::event e,
+           protocol::millis at = 0);
 
 /// Commits the step; a store failure tells `who` STORE_UNAVAILABLE (and
 /// runs hooks.failed too).
@@ -57,7 +59,13 @@ void error_to(self_ptr self, const caller& c, error_code code,
 
 member* host(self_ptr self);
 member* find(self_ptr self, const std::string& user_id);
+/// Connected now, and the host or an approved participant: receives what
+/// goes to the members.
 bool in_audience(const member& m);
+/// Whether the room counts `m` as connected: in the audience, or away
+/// within the presence grace (the room was not told it left).
+bool present(const member& m);
+/// The members present.
 std::int32_t connected_count(self_ptr self);
 std::int32_t approved_count(self_ptr self);
 /// Approved participants plus admissions being committed.

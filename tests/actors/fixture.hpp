@@ -337,6 +337,10 @@ public:
     drain();
   }
 
+  /// The presence grace of the drops so far runs out (room_cfg's): the
+  /// members still away depart.
+  void grace_passes() { advance(room_cfg.presence_grace); }
+
   // Shorthands for the commands, with the room id filled in.
   cmd::join_room join() const { return cmd::join_room{"", room_id}; }
   cmd::approve_join approve(const user& u, bool yes = true) const {

@@ -26,6 +26,11 @@ TEST_CASE_METHOD(actor_fixture,
   // No closed message, no LEAVE_ROOM: the actor just dies.
   caf::anon_send_exit(p.who.conn, caf::exit_reason::kill);
   drain();
+  // Within the presence grace it still counts as connected ...
+  CHECK(host->frames.empty());
+  CHECK(status_of(r, host)["connectedCount"] == 2);
+  // ... then it has left.
+  grace_passes();
   auto left = host->one("USER_LEFT")["data"];
   CHECK(left["userId"] == "p1");
   CHECK(left["reason"] == "DISCONNECTED");
@@ -49,6 +54,7 @@ TEST_CASE_METHOD(actor_fixture,
   host->clear();
   caf::anon_send_exit(p.who.conn, caf::exit_reason::user_shutdown);
   drain();
+  grace_passes();
   CHECK(host->count("USER_LEFT") == 0);
   CHECK(db->count("select 1 from violations") == 0);
   CHECK(status_of(r, host)["participants"][0]["connected"] == false);

@@ -279,6 +279,7 @@ TEST_CASE_METHOD(actor_fixture,
   send(r, first, submit("old"));
   CHECK(first->errors() == strings{"NOT_IN_ROOM"});
   close(r, first);
+  grace_passes();
   CHECK(host->frames.empty());
   CHECK(db->count("SELECT 1 FROM violations") == 0);
   CHECK(db->count("SELECT 1 FROM submissions") == 0);
@@ -319,6 +320,9 @@ TEST_CASE_METHOD(actor_fixture,
   admit(r, host, p);
 
   close(r, host);
+  // The room hears of it once the presence grace has run out.
+  CHECK(p->frames.empty());
+  grace_passes();
   auto gone = p->one("USER_LEFT")["data"];
   CHECK(gone["userId"] == "h1");
   CHECK(gone["reason"] == "DISCONNECTED");

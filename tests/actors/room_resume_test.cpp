@@ -58,7 +58,9 @@ TEST_CASE_METHOD(actor_fixture,
   REQUIRE(seen > 0);
 
   close(r, p);
-  // One DISCONNECT for the absence, shown to the host after the commit.
+  // Away past the presence grace: one DISCONNECT for the absence, shown to
+  // the host after the commit.
+  grace_passes();
   CHECK(host->one("VIOLATION_DETECTED")["data"]["violationType"]
         == "DISCONNECT");
   // Meanwhile a second participant joins: the room goes on without p1.

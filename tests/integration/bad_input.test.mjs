@@ -20,7 +20,9 @@ let bystanderId;
 let pendingId;
 
 before(async () => {
-  server = await startServer({ args: ['--max-frame-bytes', String(MAX_FRAME)] });
+  // A presence grace of 1 s: a participant dropped for a bad frame is
+  // shown to leave within a test's wait.
+  server = await startServer({ args: ['--max-frame-bytes', String(MAX_FRAME), '--presence-grace', '1'] });
   room = await createRoom(server);
   bystanderId = uid('bystander');
   bystander = await admit(server, room.host, room.roomId, bystanderId, 'Betty Bystander');

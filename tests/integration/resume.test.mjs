@@ -1,9 +1,14 @@
 // Ordered events, resume and idempotency (protocol/README.md, "Ordered
 // events, resume and idempotency"): a dropped participant or host RESUMEs
 // with its resume token and last seen seq and gets exactly the durable events
-// addressed to it that it missed; the grace period; forged tokens; resent
-// submissions and violations; rooms surviving a SIGTERM and a kill -9; and a
-// graceful shutdown under a stream of submissions.
+// addressed to it that it missed; the grace period; the presence grace (a
+// short drop is no departure, the host gets RECONNECTED); forged tokens;
+// resent submissions and violations; rooms surviving a SIGTERM and a kill -9;
+// and a graceful shutdown under a stream of submissions.
+//
+// Most servers here run with a presence grace of 1 s: a drop that is meant
+// to be a departure shows one second after it (within a test's wait), and
+// its DISCONNECT is dated at the drop.
 //
 // "Exactly the events it missed" is checked against the server's own event
 // log (the `events` table, filtered by audience) and, for MEMBERS events,
@@ -17,9 +22,12 @@ import {
   eventLog, frameVsStored, addressedTo, approvedSeqOf, badResumeTokens, brief,
 } from './lib/harness.mjs';
 
+/// The presence grace (seconds) of the servers whose drops are departures.
+const SHORT_GRACE = ['--presence-grace', '1'];
+
 let server;
 
-before(async () => { server = await startServer(); });
+before(async () => { server = await startServer({ args: SHORT_GRACE }); });
 after(async () => { await server?.stopAndCheck(); });
 
 /// Runs fn(srv) against a server of its own; kills it if fn throws (so a
@@ -90,11 +98,16 @@ describe('resume after a dropped connection', () => {
 
     const token = resumeTokenOf(p1);
     const seen = lastSeqOf(p1);
+    const dropAt = Date.now();
     await p1.terminate(); // the network drops: no close frame
     const left = await host.next('USER_LEFT', { where: (m) => m.data.userId === p1Id });
     expectShape(left.data, { userId: p1Id, reason: 'DISCONNECTED', connectedCount: 2 }, 'USER_LEFT.data');
     const v = await host.next('VIOLATION_DETECTED', { where: (m) => m.data.userId === p1Id });
     expectShape(v.data, { violationType: 'DISCONNECT', violationCount: 2 }, 'VIOLATION_DETECTED.data');
+    // Dated at the drop, which the room kept to itself for the grace (1 s).
+    const leftAt = host.received.find((e) => e.msg === left).at;
+    assert.ok(v.data.timestamp >= dropAt && leftAt - v.data.timestamp >= 1000,
+      `DISCONNECT dated ${v.data.timestamp}: dropped at ${dropAt}, USER_LEFT arrived at ${leftAt}`);
     await p2.next('USER_LEFT', { where: (m) => m.data.userId === p1Id });
 
     // The room goes on while p1 is away: a join, p2's submission and
@@ -348,7 +361,7 @@ describe('idempotency keys', () => {
 
 describe('grace period', () => {
   test('RESUME after --resume-grace: RESYNC_REQUIRED GRACE_EXPIRED with a snapshot, and the seat is back', async () => {
-    await withServer({ args: ['--resume-grace', '1'] }, async (h) => {
+    await withServer({ args: ['--resume-grace', '1', ...SHORT_GRACE] }, async (h) => {
       const srv = h.server;
       const { host, roomId } = await createRoom(srv);
       const pid = uid('p');
@@ -383,9 +396,90 @@ describe('grace period', () => {
   });
 });
 
+describe('presence grace', () => {
+  /// Resolves once the server's count of open WebSocket sessions is `n`:
+  /// it has seen a drop (its room hears of it right after).
+  async function sessionsOpen(srv, n) {
+    for (let i = 0; i < 200; i += 1) {
+      const stats = await (await fetch(`${srv.httpUrl}/api/stats`)).json();
+      if (stats.connections === n) return;
+      await settle(25);
+    }
+    assert.fail(`the server never had ${n} sessions open`);
+  }
+
+  test('a participant that drops and RESUMEs within the grace: no USER_LEFT or USER_JOINED to the room, no DISCONNECT, the host gets RECONNECTED', async () => {
+    // A grace no test machine outlasts: the RESUME is inside it.
+    await withServer({ args: ['--presence-grace', '120'] }, async (h) => {
+      const srv = h.server;
+      const { host, hostId, roomId } = await createRoom(srv, { maxGuests: 5 });
+      const p1Id = uid('p1');
+      const p2Id = uid('p2');
+      const p1 = await admit(srv, host, roomId, p1Id, 'Sid Short');
+      const p2 = await admit(srv, host, roomId, p2Id, 'Val Watcher');
+      await startRoom(host, roomId);
+      await p1.next('ROOM_STARTED');
+      await p2.next('ROOM_STARTED');
+      const token = resumeTokenOf(p1);
+      const seen = lastSeqOf(p1);
+      const hostSeen = lastSeqOf(host);
+      for (const c of [host, p1, p2]) c.drain(); // what came before the drop
+
+      const dropAt = Date.now();
+      await p1.terminate(); // the network drops: no close frame
+      await sessionsOpen(srv, 2);
+      // Within the grace p1 still counts as connected, for everyone.
+      const during = await host.status(roomId);
+      expectShape(during, { connectedCount: 3 }, 'ROOM_STATUS within the grace');
+      expectShape(during.participants.find((x) => x.userId === p1Id), { connected: true },
+        'p1 within the grace');
+
+      const r = await resume(srv, token, seen, { label: 'p1 back' });
+      const resumedAt = Date.now();
+      assert.equal(r.reply.type, 'RESUMED', brief(r.reply));
+      assert.equal(r.reply.replayed, 0, 'nothing happened in the room meanwhile');
+      const u = await host.next('PROCTORING_UPDATE', { where: (m) => m.data.eventType === 'RECONNECTED' });
+      expectShape(u, { seq: is.number }, 'RECONNECTED is durable');
+      expectShape(u.data, {
+        userId: p1Id, username: 'Sid Short', eventType: 'RECONNECTED', timestamp: is.recentMillis,
+        awayMs: is.number, message: 'Sid Short reconnected',
+      }, 'PROCTORING_UPDATE.data');
+      assert.ok(u.data.timestamp - u.data.awayMs >= dropAt && u.data.timestamp <= resumedAt + 1000
+        && u.data.awayMs >= 0,
+        `awayMs ${u.data.awayMs} at ${u.data.timestamp}: dropped at ${dropAt}, resumed by ${resumedAt}`);
+
+      // The room saw nothing, and the count never moved.
+      const after = await host.status(roomId);
+      expectShape(after, { connectedCount: 3 }, 'ROOM_STATUS after the RESUME');
+      await p2.expectNone(['USER_LEFT', 'USER_JOINED']);
+      await host.expectNone(['USER_LEFT', 'USER_JOINED', 'VIOLATION_DETECTED'], 0);
+      await r.client.expectNone(['USER_LEFT', 'USER_JOINED'], 0);
+      assert.equal(await disconnectCount(srv, roomId, p1Id), 0, 'no DISCONNECT for a short drop');
+
+      // Stored like the other PROCTORING_UPDATEs: the log has it, and a host
+      // that resumes from before gets it replayed.
+      const logged = (await eventLog(srv.db, roomId)).find((e) => e.seq === u.seq);
+      assert.equal(logged?.audience, 'HOST', brief(logged));
+      assert.deepEqual(frameVsStored(u, logged.msg), [], 'the frame is the stored event');
+      await host.terminate();
+      await sessionsOpen(srv, 2);
+      const rh = await resume(srv, resumeTokenOf(host), hostSeen, { label: 'host back' });
+      await assertReplayIsLog(srv, roomId, { userId: hostId, host: true }, rh, hostSeen, 'host replay');
+      assert.ok(rh.replay.some((m) => m.seq === u.seq && m.data.eventType === 'RECONNECTED'),
+        `RECONNECTED in the host's replay: ${brief(rh.replay)}`);
+      // The host's own short drop is shown to nobody.
+      await p2.expectNone(['USER_LEFT', 'USER_JOINED']);
+      await r.client.expectNone(['USER_LEFT', 'USER_JOINED', 'PROCTORING_UPDATE'], 0);
+      await rh.client.expectNone('PROCTORING_UPDATE', 0, { where: (m) => m.seq > u.seq });
+      for (const c of [rh.client, r.client, p2]) c.close();
+      await srv.stopAndCheck();
+    });
+  });
+});
+
 describe('restarts', () => {
   test('a LIVE room survives SIGTERM and a restart: members, a pending request, a violation and a submission; everyone RESUMEs on the new port', async () => {
-    await withServer({}, async (h) => {
+    await withServer({ args: SHORT_GRACE }, async (h) => {
       const srv = h.server;
       const { host, hostId, roomId } = await createRoom(srv, { maxGuests: 5 });
       const p1Id = uid('p1');

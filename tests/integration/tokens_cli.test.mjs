@@ -109,7 +109,8 @@ describe('proctorctl and proctord', () => {
 
   test('GET /api/stats counts the text frames in and out, and their bytes, exactly', async () => {
     // A server of its own: the counters are global, and nobody else may talk.
-    const own = await startServer();
+    // No presence grace: the host sees the participant leave at once.
+    const own = await startServer({ args: ['--presence-grace', '0'] });
     const stats = async () => {
       const res = await fetch(`${own.httpUrl}/api/stats`);
       assert.equal(res.status, 200);
@@ -205,7 +206,7 @@ describe('proctorctl and proctord', () => {
     const text = `${stdout}${stderr}`;
     for (const opt of ['--port', '--bind', '--db', '--jwt-secret', '--send-queue-bytes',
       '--max-frame-bytes', '--max-json-depth', '--rate-limit', '--rate-burst',
-      '--code-change-interval-ms']) {
+      '--code-change-interval-ms', '--presence-grace']) {
       assert.ok(text.includes(opt), `--help mentions ${opt}`);
     }
   });

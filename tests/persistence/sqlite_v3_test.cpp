@@ -64,7 +64,7 @@ std::vector<logged> interview() {
                              1, t0 + 1},
      "HOST", ""},
     {evt::proctoring_update{"p1", "Pat", protocol::cmd::signal::tab_focus,
-                            t0 + 2},
+                            t0 + 2, false, 0},
      "HOST", ""},
     {evt::submission_received{"R1", t0 + 3}, "USER", "p1"},
     {evt::user_submitted{"p1", "Pat", t0 + 3, code, "cpp"}, "HOST", ""},

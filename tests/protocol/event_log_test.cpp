@@ -48,7 +48,9 @@ std::vector<event> durable_events() {
     evt::violation_detected{"user456", "John Doe", violation_type::tab_switch,
                             3, t0 + 7},
     evt::proctoring_update{"user456", "John Doe", cmd::signal::tab_focus,
-                           t0 + 8},
+                           t0 + 8, false, 0},
+    evt::proctoring_update{"user456", "John Doe",
+                           cmd::signal::fullscreen_enter, t0 + 8, true, 1234},
     evt::submission_received{"A7x9K2", t0 + 9},
     evt::user_submitted{"user456", "John Doe", t0 + 9,
                         "function useX() {\n  return \"}\";\n}", "javascript"},
@@ -158,6 +160,19 @@ TEST_CASE("event_log: missing fields take defaults, unknown fields are ignored")
   auto bare = event_log::decode(R"({"v":1,"t":"join_rejected"})");
   REQUIRE(bare);
   CHECK(*bare == event{evt::join_rejected{}});
+}
+
+TEST_CASE("event_log: a PROCTORING_UPDATE stored before RECONNECTED existed "
+          "reads as the signal it was") {
+  // The row as releases without the presence grace wrote it.
+  auto back = event_log::decode(
+    R"({"v":1,"t":"proctoring_update","d":{"user_id":"u","username":"Pat",)"
+    R"("what":"tab_focus","timestamp":5}})");
+  REQUIRE(back);
+  CHECK(*back == event{evt::proctoring_update{"u", "Pat", cmd::signal::tab_focus,
+                                              5, false, 0}});
+  CHECK(native::encode(*back, 3).find(R"("eventType":"TAB_FOCUS")")
+        != std::string::npos);
 }
 
 TEST_CASE("event_log: bad stored text decodes to no event") {

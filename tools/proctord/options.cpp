@@ -135,6 +135,14 @@ std::map<std::string, option> table(server_options& o) {
                          o.rooms.resume_grace = std::chrono::seconds{
                            to_int("resume-grace", v, 0, 86400)};
                        }};
+  t["presence-grace"] = {
+    "PRESENCE_GRACE",
+    "seconds a dropped interview connection may take to RESUME before the "
+    "room sees USER_LEFT and a DISCONNECT violation (0: at once)",
+    [&o](const std::string& v) {
+      o.rooms.presence_grace = std::chrono::seconds{
+        to_int("presence-grace", v, 0, 3600)};
+    }};
   t["room-linger"] = {"ROOM_LINGER",
                       "seconds an ended room answers ROOM_ENDED before it exits",
                       [&o](const std::string& v) {

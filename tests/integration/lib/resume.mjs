@@ -121,7 +121,11 @@ export function frameVsStored(frame, stored) {
   const diffs = [];
   if (frame.type !== stored.t.toUpperCase()) diffs.push(`type ${frame.type} vs t ${stored.t}`);
   const body = frame.data ?? frame;
+  // A RECONNECTED proctoring update names no signal: its eventType says so.
+  const reconnected = stored.t === 'proctoring_update' && stored.d?.reconnected === true;
+  if (reconnected && body.eventType !== 'RECONNECTED') diffs.push(`eventType ${body.eventType} vs RECONNECTED`);
   for (const [k, v] of Object.entries(stored.d ?? {})) {
+    if (reconnected && k === 'what') continue;
     const key = k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
     // violationType/eventType are the frame's names for type/what.
     const alias = { type: 'violationType', what: 'eventType' }[k];

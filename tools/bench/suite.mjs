@@ -232,6 +232,26 @@ async function saturate(server, name, kind) {
 /// "a ÷ b" of two figures of the same run, or a dash.
 const ratio = (a, b) => (a != null && b ? `${f(a / b, 2)}×` : '–');
 
+/// The probe's figures at its best step: what it delivered, and what its
+/// CPU per delivery projects for a whole core (1 s ÷ µs per delivery). When
+/// the probe used well under a core, the load tool (one core for every
+/// client) was the limit, not the kernel: the measured ratio to it is then
+/// flattering, and the projection (conservative: the cost per delivery falls
+/// as batches grow) is the honest denominator.
+function probeFigures(r, got) {
+  const cpuPct = (r.server.cpuSecondsInWindow / r.measuredSeconds) * 100;
+  const us = r.server.cpuMicrosPerDelivery;
+  return { sat: got, cpuPct, projected: us ? 1e6 / us : null, loadBound: cpuPct < 90 };
+}
+function probeRatios(scenarioName, got) {
+  const p = got.proctord?.sat;
+  const probe = got.probe;
+  const bound = probe?.loadBound ? ` (probe at ${f(probe.cpuPct)} % of a core: bound by the load tool)` : '';
+  row(scenarioName, `proctord ÷ kernel probe, deliveries/s measured${bound}`, 'ratio', ratio(p, probe?.sat), '≥ 0.8×');
+  row(scenarioName, `proctord ÷ kernel probe projected to a full core (${f(probe?.projected)}/s)`, 'ratio',
+    ratio(p, probe?.projected), '≥ 0.8×');
+}
+
 // 3 + 4. Fan-out stepped to saturation, then latency at 25 / 50 / 75 %.
 // The kernel probe runs the same shape (probe-fanout.json: 20 senders, each
 // to 100 others).
@@ -252,12 +272,11 @@ async function fanout(kind) {
       `${f(d.p50, 2)} / ${f(d.p99, 2)} / ${f(d.p999, 2)} ms`, share === 0.5 ? 'p99 ≤ 10 ms' : '');
   }
   await server.stop();
-  return { sat };
+  return kind === 'probe' ? probeFigures(best.r, sat) : { sat };
 }
 fanout.after = (got) => {
-  const p = got.proctord?.sat;
-  row('3 room fan-out', 'proctord ÷ kernel probe, deliveries/s', 'ratio', ratio(p, got.probe?.sat), '≥ 0.8×');
-  row('3 room fan-out', 'proctord ÷ Node ws, deliveries/s', 'ratio', ratio(p, got.baseline?.sat), '≥ 1.5×');
+  probeRatios('3 room fan-out', got);
+  row('3 room fan-out', 'proctord ÷ Node ws, deliveries/s', 'ratio', ratio(got.proctord?.sat, got.baseline?.sat), '≥ 1.5×');
 };
 
 // 5. Assessment mix.
@@ -355,7 +374,7 @@ async function sioFanout(kind) {
     row('S3 sio fan-out', 'deliveries/s at saturation (20 rooms of 100, the same 64-byte frames)', kind,
       `${f(best.got)} (at ${best.rate}/s per room; ${f(best.r.server.cpuMicrosPerDelivery, 2)} µs, ${f(cpuPct)} % of a core)`, '');
     await server.stop();
-    return { sat: best.got };
+    return probeFigures(best.r, best.got);
   }
   const server = await startServer(kind, [], true);
   const steps = quick ? [10, 40] : [10, 20, 40, 60, 80, 100, 130, 160, 200];
@@ -387,9 +406,8 @@ async function sioFanout(kind) {
   return { sat: best.got };
 }
 sioFanout.after = (got) => {
-  const p = got.proctord?.sat;
-  row('S3 sio fan-out', 'proctord ÷ kernel probe, deliveries/s', 'ratio', ratio(p, got.probe?.sat), '≥ 0.8×');
-  row('S3 sio fan-out', 'proctord ÷ Node socket.io, deliveries/s', 'ratio', ratio(p, got.baseline?.sat), '≥ 1.5×');
+  probeRatios('S3 sio fan-out', got);
+  row('S3 sio fan-out', 'proctord ÷ Node socket.io, deliveries/s', 'ratio', ratio(got.proctord?.sat, got.baseline?.sat), '≥ 1.5×');
 };
 
 // 7. Violations under persistence: 2,000 candidates in 100 rooms of 20 send
@@ -399,7 +417,7 @@ sioFanout.after = (got) => {
 // assessment mix's p99 submission ack.
 async function violations(kind) {
   let server = await startServer(kind);
-  const rooms = quick ? 20 : 100;
+  const rooms = 100; // also with --quick: the CPU per violation needs the full rate
   const r = await load(server, 'violations', [`rooms=${rooms}`]);
   const d = r.latencyMs.delivery;
   const v = r.loss.violation ?? { expected: 0, lost: 0 };
@@ -439,6 +457,7 @@ async function contestFanout(kind) {
   const limit = quick ? 6 : 12;
   let spread = null; // {median, p99} ms
   let note = '';
+  let usPerDelivery = null;
   if (kind === 'probe') {
     const server = await startServer(kind);
     const r = await load(server, 'probe-fanout', ['rooms=1', `participantsPerRoom=${n}`, 'host.announce.perSecond=1',
@@ -446,7 +465,8 @@ async function contestFanout(kind) {
     ['--source-addresses', '127.0.0.2-127.0.0.5']);
     const t = r.timerSpread;
     if (t) spread = { median: t.spreadMs.median, p99: t.spreadMs.p99 };
-    note = `${t?.ticks ?? 0} ticks, ${f(r.connections.joined - 1)} receivers, ${f(r.server.cpuMicrosPerDelivery, 2)} µs/delivery`;
+    usPerDelivery = r.server.cpuMicrosPerDelivery;
+    note = `${t?.ticks ?? 0} ticks, ${f(r.connections.joined - 1)} receivers, ${f(usPerDelivery, 2)} µs/delivery`;
     await server.stop();
   } else {
     const server = await startServer(kind, [], false, true);
@@ -478,12 +498,16 @@ async function contestFanout(kind) {
   row('C1 contest fan-out', `timer_update to ${f(n)}: spread p50 / p99 (${note})`, kind,
     spread ? `${f(spread.median, 1)} / ${f(spread.p99, 1)} ms` : 'failed');
   row('C1 contest fan-out', 'deliveries/s = participants ÷ median spread', kind, f(perSecond));
-  return { sat: perSecond };
+  if (kind !== 'probe') return { sat: perSecond };
+  // The probe's share of the spread it was busy writing: well under 100 %
+  // means the load tool's reading made the spread, not the kernel.
+  const cpuPct = usPerDelivery && spread ? ((usPerDelivery * n) / (spread.median * 1000)) * 100 : 100;
+  return { sat: perSecond, cpuPct, projected: usPerDelivery ? 1e6 / usPerDelivery : null, loadBound: cpuPct < 90 };
 }
 contestFanout.after = (got) => {
-  const p = got.proctord?.sat;
-  row('C1 contest fan-out', 'proctord ÷ kernel probe, deliveries/s', 'ratio', ratio(p, got.probe?.sat), '≥ 0.8×');
-  row('C1 contest fan-out', 'proctord ÷ Node ws contest baseline, deliveries/s', 'ratio', ratio(p, got.baseline?.sat), '≥ 1.5×');
+  probeRatios('C1 contest fan-out', got);
+  row('C1 contest fan-out', 'proctord ÷ Node ws contest baseline, deliveries/s', 'ratio',
+    ratio(got.proctord?.sat, got.baseline?.sat), '≥ 1.5×');
 };
 
 // C2. Contest connection storm: 5,000 upgrades to /ws/contest (JWT at the

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <string>
 
+#include "dialect.hpp"
 #include "scenario.hpp"
 
 using namespace proctord::load;
@@ -156,10 +157,15 @@ TEST_CASE("a scenario file that cannot be read names its path") {
 TEST_CASE("every example scenario in tools/scenarios parses") {
   for (auto name : {"smoke", "idle", "storm", "fanout", "mix", "slow-readers",
                     "reconnect-storm", "contest", "sio-idle", "sio-storm",
-                    "sio-fanout", "sio-session", "sio-exam"}) {
+                    "sio-fanout", "sio-session", "sio-exam", "probe-fanout",
+                    "violations"}) {
     INFO(name);
     auto path = std::string(PROCTORD_SOURCE_DIR) + "/tools/scenarios/" + name + ".json";
     CHECK_NOTHROW(load_scenario(path));
+    auto s = load_scenario(path);
+    auto d = make_dialect(s.dialect);
+    REQUIRE(d);
+    CHECK(d->check(s).empty());
   }
 }
 

@@ -2,18 +2,21 @@
 // A dialect is what a load connection says and how it reads what comes
 // back. The driver (driver.cpp) owns sockets, timers, pacing and figures; a
 // dialect session owns the conversation of one connection. Each dialect the
-// server speaks (native, contest, socketio, sio-session, sio-exam) is one more
-// implementation of these two classes, registered in make_dialect(). This
-// header knows neither Asio nor Beast.
+// server speaks (native, contest, socketio, sio-session, sio-exam; probe, the
+// kernel probe of tools/bench) is one more implementation of these two
+// classes, registered in make_dialect(). This header knows neither Asio nor
+// Beast.
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "scenario.hpp"
@@ -72,6 +75,35 @@ struct room_slot {
   /// Per user_index, when a run step creates the room's users (Socket.IO:
   /// anonymous users over HTTP); written before publish().
   std::vector<std::string> user_ids;
+  /// The native dialect's violations in flight: per candidate's user id,
+  /// the send times (now_ns) of the FULLSCREEN_EXIT / TAB_BLUR the host has
+  /// not yet seen as VIOLATION_DETECTED, oldest first. A candidate's
+  /// violations reach its host in the order it sent them, so the host takes
+  /// the oldest for each one it receives (the candidate → host latency).
+  std::mutex violations_mutex;
+  std::unordered_map<std::string, std::deque<std::int64_t>> violations_sent;
+
+  void violation_sent(const std::string& user, std::int64_t at) {
+    std::lock_guard<std::mutex> guard{violations_mutex};
+    violations_sent[user].push_back(at);
+  }
+  /// The oldest send time of `user`'s violations in flight (removed), or -1.
+  std::int64_t violation_seen(std::string_view user) {
+    std::lock_guard<std::mutex> guard{violations_mutex};
+    auto it = violations_sent.find(std::string(user));
+    if (it == violations_sent.end() || it->second.empty())
+      return -1;
+    auto at = it->second.front();
+    it->second.pop_front();
+    return at;
+  }
+  /// A refused violation of `user`: its latest send time is dropped.
+  void violation_refused(const std::string& user) {
+    std::lock_guard<std::mutex> guard{violations_mutex};
+    auto it = violations_sent.find(user);
+    if (it != violations_sent.end() && !it->second.empty())
+      it->second.pop_back();
+  }
 
   std::string user_id(std::size_t user_index) {
     std::lock_guard<std::mutex> guard{mutex};

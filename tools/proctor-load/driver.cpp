@@ -577,7 +577,7 @@ private:
     if (!d)
       throw std::runtime_error("unknown dialect \"" + plan_.dialect
                                + "\" (this build speaks: native, contest, socketio, "
-                                 "sio-session, sio-exam)");
+                                 "sio-session, sio-exam, probe)");
     if (auto why = d->check(plan_); !why.empty())
       throw std::runtime_error(why);
     dialect_ = std::move(d);

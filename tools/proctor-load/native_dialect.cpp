@@ -15,6 +15,7 @@
 
 #include "contest_dialect.hpp"
 #include "dialect.hpp"
+#include "probe_dialect.hpp"
 #include "sio_live.hpp"
 #include "socketio_dialect.hpp"
 
@@ -111,8 +112,12 @@ public:
       }
       seq(frame);
     } else if (type == "VIOLATION_DETECTED") {
-      if (find_string(frame, "violationType") != "DISCONNECT")
+      if (find_string(frame, "violationType") != "DISCONNECT") {
         io.delivered(tally::violation);
+        auto sent = spec_.room->violation_seen(find_string(frame, "userId"));
+        if (sent >= 0)
+          io.record(latency_kind::delivery, io.now_ns() - sent);
+      }
       seq(frame);
     } else if (type == "HEARTBEAT_ACK" || type == "PROCTORING_UPDATE") {
       seq(frame);
@@ -157,6 +162,7 @@ public:
                           {"roomId", room_id},
                           {"idempotencyKey", "v" + std::to_string(violations_)}}));
         ++violations_;
+        spec_.room->violation_sent(spec_.user_id, io.now_ns());
         io.expect(tally::violation, 1);
         return true;
       case action::submit: {
@@ -190,6 +196,7 @@ private:
       io.expect(tally::announcement, -spec_.room->audience.load());
     } else if (request_type == "FULLSCREEN_EXIT" || request_type == "TAB_BLUR") {
       io.expect(tally::violation, -1);
+      spec_.room->violation_refused(spec_.user_id);
     } else if (request_type == "SUBMIT_CODE") {
       io.expect(tally::submission_ack, -1);
       io.expect(tally::submission_to_host, -1);
@@ -312,6 +319,8 @@ std::unique_ptr<dialect> make_dialect(std::string_view name) {
     return make_sio_session_dialect();
   if (name == "sio-exam")
     return make_sio_exam_dialect();
+  if (name == "probe")
+    return make_probe_dialect();
   return nullptr;
 }
 

@@ -341,6 +341,8 @@ json to_json(const report& r) {
   }
   if (r.dialect == "contest")
     j["contest"] = contest_json(r);
+  else if (!r.ticks.empty()) // the probe's broadcasts as ticks
+    j["timerSpread"] = contest_json(r)["timerSpread"];
   json server = json::object();
   if (r.server_pid) {
     server["pid"] = *r.server_pid;

@@ -161,16 +161,19 @@ public:
   }
 
   /// The server's sweep thread: pings a peer silent for half the idle
-  /// timeout, drops one silent for all of it.
+  /// timeout, drops one silent for all of it. A peer is never dropped
+  /// unpinged: when the sweep's second lands the first look past the whole
+  /// timeout, it pings then and drops at the next sweep if still silent.
   void tick(std::chrono::steady_clock::time_point) override {
     if (!live_.load(std::memory_order_acquire) || idle_ms_ == 0)
       return;
     auto silent = now_ms() - last_rx_ms_.load(std::memory_order_relaxed);
-    if (silent >= idle_ms_) {
-      asio::post(strand_, [self = shared_from_this()] { self->on_idle_timeout(); });
-    } else if (silent >= idle_ms_ / 2 && !ping_out_.exchange(true)) {
+    if (silent < idle_ms_ / 2)
+      return;
+    if (!ping_out_.exchange(true))
       after_write(writer_.send_control(opcode::ping, {}));
-    }
+    else if (silent >= idle_ms_)
+      asio::post(strand_, [self = shared_from_this()] { self->on_idle_timeout(); });
   }
 
 private:

@@ -45,7 +45,7 @@ bool authenticate(self_ptr self, channel_id ch, const std::string& token,
     reply_error(self, ch, error_code::unauthorized, "a token is required", rt);
     return false;
   }
-  auto result = protocol::verify_token(token, st.tokens);
+  auto result = protocol::verify_token(token, *st.tokens);
   if (auto rejected = std::get_if<protocol::token_rejection>(&result)) {
     reply_error(self, ch, error_code::unauthorized,
                 "invalid token: " + rejected->reason, rt);
@@ -180,7 +180,7 @@ void on_resume(self_ptr self, channel_id ch, cmd::resume& c) {
   auto& st = self->state;
   // The resume token is the authority here: signed by us, bound to one user
   // in one room.
-  auto claims = protocol::verify_resume_token(c.resume_token, st.tokens);
+  auto claims = protocol::verify_resume_token(c.resume_token, *st.tokens);
   if (!claims) {
     reply_error(self, ch, error_code::unauthorized, "invalid resume token", rt);
     return;
@@ -244,7 +244,8 @@ void on_seat(self_ptr self, seat_changed& s) {
 
 connection_actor::behavior_type
 connection(self_ptr self, relay_actor relay, std::uint64_t conn_id,
-           directory_actor directory, protocol::token_config tokens,
+           directory_actor directory,
+           std::shared_ptr<const protocol::token_config> tokens,
            std::optional<protocol::identity> who, std::string socket_id) {
   auto& st = self->state;
   st.relay = std::move(relay);

@@ -23,6 +23,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -43,7 +44,8 @@ struct connection_state {
   relay_actor relay;
   std::uint64_t conn_id = 0;
   directory_actor directory;
-  protocol::token_config tokens;
+  /// The node's token settings, shared by every connection (not copied).
+  std::shared_ptr<const protocol::token_config> tokens;
   std::optional<protocol::identity> who;
   std::string socket_id;
   std::map<channel_id, channel_seat> channels;
@@ -54,7 +56,8 @@ struct connection_state {
 connection_actor::behavior_type
 connection(connection_actor::stateful_pointer<connection_state> self,
            relay_actor relay, std::uint64_t conn_id, directory_actor directory,
-           protocol::token_config tokens, std::optional<protocol::identity> who,
+           std::shared_ptr<const protocol::token_config> tokens,
+           std::optional<protocol::identity> who,
            std::string socket_id);
 
 } // namespace proctord

@@ -111,6 +111,7 @@ gateway::gateway(caf::actor_system& sys, directory_actor directory,
     relay_(std::move(relay)),
     sockets_(std::move(sockets)),
     cfg_(std::move(cfg)),
+    tokens_(std::make_shared<const protocol::token_config>(cfg_.tokens)),
     stats_(std::move(stats)) {
 }
 
@@ -132,7 +133,7 @@ net::upgrade_answer gateway::upgrade(const net::http_request& req,
   }
   auto id = sockets_->next_id();
   sockets_->add(id, out, dialect::native);
-  auto conn = sys_.spawn(connection, relay_, id, directory_, cfg_.tokens,
+  auto conn = sys_.spawn(connection, relay_, id, directory_, tokens_,
                          std::move(who), make_uuid());
   net::upgrade_answer yes;
   yes.handler = make_native_door(std::move(conn), std::move(out), cfg_,

@@ -49,6 +49,8 @@ private:
   relay_actor relay_;
   std::shared_ptr<socket_registry> sockets_;
   gateway_config cfg_;
+  /// cfg_.tokens once, for every connection actor to share.
+  std::shared_ptr<const protocol::token_config> tokens_;
   std::function<std::string()> stats_;
 };
 

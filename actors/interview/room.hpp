@@ -29,11 +29,44 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 
 namespace proctord {
+
+/// A member's idempotency keys on record, with each submission's time.
+struct member_keys {
+  std::unordered_map<std::string, protocol::millis> submissions;
+  std::unordered_set<std::string> violations;
+};
+
+/// member_keys made on first use; a copy of a member copies its keys.
+class lazy_keys {
+public:
+  lazy_keys() = default;
+  lazy_keys(const lazy_keys& other)
+    : p_(other.p_ ? std::make_unique<member_keys>(*other.p_) : nullptr) {}
+  lazy_keys(lazy_keys&&) noexcept = default;
+  lazy_keys& operator=(const lazy_keys& other) {
+    if (this != &other)
+      p_ = other.p_ ? std::make_unique<member_keys>(*other.p_) : nullptr;
+    return *this;
+  }
+  lazy_keys& operator=(lazy_keys&&) noexcept = default;
+  ~lazy_keys() = default;
+
+  const member_keys* get() const noexcept { return p_.get(); }
+  member_keys& made() {
+    if (!p_)
+      p_ = std::make_unique<member_keys>();
+    return *p_;
+  }
+
+private:
+  std::unique_ptr<member_keys> p_;
+};
 
 struct member {
   std::string user_id;
@@ -58,9 +91,22 @@ struct member {
   std::string language;
   bool code_dirty = false;
   bool code_window_open = false;
-  /// Idempotency keys already on record, with the submission time.
-  std::unordered_map<std::string, protocol::millis> submission_keys;
-  std::unordered_set<std::string> violation_keys;
+  /// Idempotency keys already on record; made with the first one (most
+  /// members hold none, and two empty hash tables cost ~110 bytes each).
+  lazy_keys keys;
+
+  member_keys& keys_made() { return keys.made(); }
+  bool has_violation_key(const std::string& k) const {
+    return keys.get() && keys.get()->violations.count(k) > 0;
+  }
+  /// The submission time on record for key `k`, or nullptr.
+  const protocol::millis* submission_key(const std::string& k) const {
+    auto* ks = keys.get();
+    if (!ks)
+      return nullptr;
+    auto i = ks->submissions.find(k);
+    return i == ks->submissions.end() ? nullptr : &i->second;
+  }
 };
 
 struct room_state {

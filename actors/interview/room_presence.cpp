@@ -425,9 +425,9 @@ room_actor::behavior_type restored_room(self_ptr self, room_config cfg,
   for (auto& k : snap.keys)
     if (auto m = find(self, k.user_id)) {
       if (k.kind == "SUBMISSION")
-        m->submission_keys.emplace(k.key, k.at);
+        m->keys_made().submissions.emplace(k.key, k.at);
       else
-        m->violation_keys.insert(k.key);
+        m->keys_made().violations.insert(k.key);
     }
   spdlog::info("room {} is restored ({}, {} members, seq {})", st.room_id(),
                r.status, snap.members.size(), st.log.last_seq);

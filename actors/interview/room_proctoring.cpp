@@ -38,7 +38,7 @@ void record_violation(self_ptr self, step s, const std::string& user_id,
     if (auto mm = find(self, user_id)) {
       mm->violations = count;
       if (!key.empty())
-        mm->violation_keys.insert(key);
+        mm->keys_made().violations.insert(key);
     }
   };
   commit(self, std::move(s), who, request_type, std::move(hooks));
@@ -49,7 +49,7 @@ void on_signal(self_ptr self, const caller& c, const cmd::proctor_signal& s) {
   auto m = require_participant(self, c, rt);
   if (!m)
     return;
-  if (!s.idempotency_key.empty() && m->violation_keys.count(s.idempotency_key))
+  if (!s.idempotency_key.empty() && m->has_violation_key(s.idempotency_key))
     return; // a resend of a violation already on record
   switch (s.what) {
     case cmd::signal::fullscreen_exit:
@@ -118,11 +118,11 @@ void on_submit(self_ptr self, const caller& c, cmd::submit_code& s) {
     return;
   auto key = s.idempotency_key;
   if (!key.empty()) {
-    if (auto k = m->submission_keys.find(key); k != m->submission_keys.end()) {
+    if (auto at = m->submission_key(key)) {
       // A resend of a submission on record (its commit is done: commands
       // about a member wait for that member's commits).
       send_to(m->place, self->state.room_id(),
-              evt::submission_received{self->state.room_id(), k->second});
+              evt::submission_received{self->state.room_id(), *at});
       return;
     }
   }
@@ -151,7 +151,7 @@ void on_submit(self_ptr self, const caller& c, cmd::submit_code& s) {
     if (auto mm = find(self, user_id)) {
       mm->has_submitted = true;
       if (!key.empty())
-        mm->submission_keys.emplace(key, now);
+        mm->keys_made().submissions.emplace(key, now);
     }
   };
   commit(self, std::move(st), &c, rt, std::move(hooks));

@@ -41,7 +41,9 @@ struct connection_fixture : actor_fixture {
     auto out = std::make_shared<recording_outbound>(in);
     outs.push_back(out);
     sockets->add(id, out, dialect::native);
-    auto conn = sys.spawn(connection, relay_, id, dir, tokens, std::move(who),
+    auto conn = sys.spawn(connection, relay_, id, dir,
+                          std::make_shared<const protocol::token_config>(tokens),
+                          std::move(who),
                           "sock-" + std::to_string(id));
     remember(conn);
     return client{conn, in};

@@ -29,23 +29,10 @@
 // startTime, observers, rate limits, pings from the server.
 
 import http from 'node:http';
-import { createRequire } from 'node:module';
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../../..');
+import { jwtVerifier, loadPackage } from './common.mjs';
 
-function loadWs() {
-  for (const base of [path.join(here, '..', 'package.json'), path.join(repo, 'tests/integration/package.json')]) {
-    try {
-      return createRequire(base)('ws');
-    } catch { /* try the next */ }
-  }
-  throw new Error('npm package "ws" not found: run `npm ci --prefix tools/bench` first');
-}
-const { WebSocketServer, WebSocket } = loadWs();
+const { WebSocketServer, WebSocket } = loadPackage('ws');
 
 const opts = { port: 8080, bind: '127.0.0.1', secret: process.env.JWT_SECRET || '' };
 for (let i = 2; i < process.argv.length; i++) {
@@ -58,28 +45,9 @@ for (let i = 2; i < process.argv.length; i++) {
   else { console.error(`contest-server: unknown option ${a}`); process.exit(2); }
 }
 if (!opts.secret) { console.error('contest-server: --secret (or JWT_SECRET) is required'); process.exit(2); }
-const secret = Buffer.from(opts.secret);
 
 /// {userId, username, role} of an HS256 token, or null.
-function verifyJwt(token) {
-  if (typeof token !== 'string') return null;
-  const parts = token.split('.');
-  if (parts.length !== 3) return null;
-  let header, claims;
-  try {
-    header = JSON.parse(Buffer.from(parts[0], 'base64url').toString());
-    claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString());
-  } catch {
-    return null;
-  }
-  if (header?.alg !== 'HS256' || !claims || typeof claims !== 'object') return null;
-  const want = createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest();
-  const got = Buffer.from(parts[2], 'base64url');
-  if (got.length !== want.length || !timingSafeEqual(got, want)) return null;
-  if (typeof claims.exp === 'number' && Date.now() / 1000 >= claims.exp) return null;
-  if (typeof claims.sub !== 'string' || !claims.sub) return null;
-  return { userId: claims.sub, username: claims.name || claims.username || claims.sub, role: claims.role ?? null };
-}
+const verifyJwt = jwtVerifier(opts.secret);
 const bearer = (req) => {
   const a = req.headers.authorization;
   return a && a.toLowerCase().startsWith('bearer ') ? a.slice(7).trim() : null;

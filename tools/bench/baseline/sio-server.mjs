@@ -38,22 +38,11 @@
 // its secret); no CORS, no trusted proxies.
 
 import http from 'node:http';
-import { createRequire } from 'node:module';
-import { createHash, createHmac, timingSafeEqual, randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createHash, randomUUID } from 'node:crypto';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { jwtVerifier, loadPackage } from './common.mjs';
 
-/// npm's socket.io, from tools/bench (npm ci --prefix tools/bench).
-function loadSocketIo() {
-  try {
-    return createRequire(path.join(here, '..', 'package.json'))('socket.io');
-  } catch {
-    throw new Error('npm package "socket.io" not found: run `npm ci --prefix tools/bench` first');
-  }
-}
-const { Server } = loadSocketIo();
+const { Server } = loadPackage('socket.io');
 
 // -- options ------------------------------------------------------------------
 
@@ -92,30 +81,10 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const secret = Buffer.from(opts.secret);
 
-// -- JWT (HS256 only), as ws-server.mjs -----------------------------------------
+// -- JWT (HS256 only), as the other baselines (common.mjs) ----------------------
 
-function verifyJwt(token) {
-  if (typeof token !== 'string') return null;
-  const d1 = token.indexOf('.');
-  const d2 = token.indexOf('.', d1 + 1);
-  if (d1 < 0 || d2 < 0 || token.indexOf('.', d2 + 1) >= 0) return null;
-  let header, claims;
-  try {
-    header = JSON.parse(Buffer.from(token.slice(0, d1), 'base64url').toString());
-    claims = JSON.parse(Buffer.from(token.slice(d1 + 1, d2), 'base64url').toString());
-  } catch {
-    return null;
-  }
-  if (!header || header.alg !== 'HS256' || !claims || typeof claims !== 'object') return null;
-  const want = createHmac('sha256', secret).update(token.slice(0, d2)).digest();
-  const got = Buffer.from(token.slice(d2 + 1), 'base64url');
-  if (got.length !== want.length || !timingSafeEqual(got, want)) return null;
-  if (claims.exp !== undefined && (typeof claims.exp !== 'number' || Date.now() / 1000 >= claims.exp)) return null;
-  if (typeof claims.sub !== 'string' || claims.sub.length === 0) return null;
-  return { userId: claims.sub, role: typeof claims.role === 'string' ? claims.role : null };
-}
+const verifyJwt = jwtVerifier(opts.secret);
 
 function isAdmin(req) {
   const a = req.headers.authorization;

@@ -47,24 +47,11 @@
 // process (only each member's latest submission's code is kept).
 
 import http from 'node:http';
-import { createRequire } from 'node:module';
-import { createHmac, timingSafeEqual, randomInt } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { randomInt } from 'node:crypto';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../../..');
+import { jwtVerifier, loadPackage } from './common.mjs';
 
-/// npm's ws, from tools/bench or the integration tests' node_modules.
-function loadWs() {
-  for (const base of [path.join(here, '..', 'package.json'), path.join(repo, 'tests/integration/package.json')]) {
-    try {
-      return createRequire(base)('ws');
-    } catch { /* try the next */ }
-  }
-  throw new Error('npm package "ws" not found: run `npm ci --prefix tests/integration` first');
-}
-const { WebSocketServer, WebSocket } = loadWs();
+const { WebSocketServer, WebSocket } = loadPackage('ws');
 const OPEN = WebSocket.OPEN;
 
 // -- options ------------------------------------------------------------------
@@ -99,34 +86,11 @@ function usage(err) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const secret = Buffer.from(opts.secret);
 
 // -- JWT (HS256 only) ---------------------------------------------------------
 
 /// The identity {userId, username, role} a token names, or null.
-function verifyJwt(token) {
-  if (typeof token !== 'string') return null;
-  const d1 = token.indexOf('.');
-  const d2 = token.indexOf('.', d1 + 1);
-  if (d1 < 0 || d2 < 0 || token.indexOf('.', d2 + 1) >= 0) return null;
-  let header, claims;
-  try {
-    header = JSON.parse(Buffer.from(token.slice(0, d1), 'base64url').toString());
-    claims = JSON.parse(Buffer.from(token.slice(d1 + 1, d2), 'base64url').toString());
-  } catch {
-    return null;
-  }
-  if (!header || header.alg !== 'HS256' || !claims || typeof claims !== 'object') return null;
-  const want = createHmac('sha256', secret).update(token.slice(0, d2)).digest();
-  const got = Buffer.from(token.slice(d2 + 1), 'base64url');
-  if (got.length !== want.length || !timingSafeEqual(got, want)) return null;
-  if (claims.exp !== undefined && (typeof claims.exp !== 'number' || Date.now() / 1000 >= claims.exp)) return null;
-  const sub = claims.sub;
-  if (typeof sub !== 'string' || sub.length === 0 || Buffer.byteLength(sub) > 64) return null;
-  const name = typeof claims.name === 'string' && claims.name ? claims.name
-    : typeof claims.username === 'string' && claims.username ? claims.username : sub;
-  return { userId: sub, username: name, role: typeof claims.role === 'string' ? claims.role : null };
-}
+const verifyJwt = jwtVerifier(opts.secret);
 
 // -- stats and sending ----------------------------------------------------------
 

@@ -12,7 +12,8 @@
 // text frame `J`. Every later text frame of that connection is an
 // announcement: the probe builds ONE unmasked frame (header + payload) and
 // writes those bytes to every other connection of the room with send(); only
-// a socket that would block gets the rest queued (EPOLLOUT). Pings get pongs,
+// a socket that would block gets the rest queued (EPOLLOUT), up to 4 MiB,
+// past which that reader is dropped. Pings get pongs,
 // a close gets a close. GET /api/stats (no upgrade) answers the counters.
 
 #include <algorithm>
@@ -45,6 +46,10 @@ namespace {
 
 constexpr std::size_t max_payload = 1 << 20;
 constexpr std::size_t max_request = 8192;
+/// What may wait for one slow reader (proctord's --send-queue-bytes
+/// default); past it the reader is dropped, as proctord closes it (1008),
+/// so the probe's memory stays bounded like the servers it measures.
+constexpr std::size_t max_queued = 4 << 20;
 
 struct conn;
 using room = std::vector<conn*>;
@@ -137,6 +142,14 @@ bool flush(conn* c) {
 /// False if the connection is gone.
 bool write_bytes(conn* c, const char* p, std::size_t n) {
   if (c->out_at < c->out.size()) { // already waiting for EPOLLOUT
+    if (c->out.size() - c->out_at + n > max_queued) {
+      destroy(c);
+      return false;
+    }
+    if (c->out_at > 0 && c->out_at * 2 >= c->out.size()) { // drop what is sent
+      c->out.erase(0, c->out_at);
+      c->out_at = 0;
+    }
     c->out.append(p, n);
     return true;
   }

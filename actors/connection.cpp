@@ -6,6 +6,8 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include <variant>
+
 namespace proctord {
 
 namespace {
@@ -240,6 +242,32 @@ void on_seat(self_ptr self, seat_changed& s) {
   }
 }
 
+/// Every command that is not about joining is about the channel's room.
+template <class Command>
+void on_command(self_ptr self, channel_id ch, Command& c) {
+  forward(self, ch, c);
+}
+
+void on_command(self_ptr self, channel_id ch, cmd::create_room& c) {
+  on_create(self, ch, c);
+}
+
+void on_command(self_ptr self, channel_id ch, cmd::join_room& c) {
+  constexpr std::string_view rt = "JOIN_ROOM";
+  if (!authenticate(self, ch, c.token, rt) || !free_for(self, ch, c.room_id, rt))
+    return;
+  join_via_directory(self, ch, c.room_id, c, rt);
+}
+
+void on_command(self_ptr self, channel_id ch, cmd::resume& c) {
+  on_resume(self, ch, c);
+}
+
+/// The door answers HEARTBEAT itself; one that reaches here changes nothing.
+void on_command(self_ptr, channel_id, cmd::heartbeat&) {
+  // nop
+}
+
 } // namespace
 
 connection_actor::behavior_type
@@ -267,27 +295,10 @@ connection(self_ptr self, relay_actor relay, std::uint64_t conn_id,
       seat.room_id.clear();
     }
   });
-  auto fwd = [=](channel_id ch, auto& c) { forward(self, ch, c); };
   return {
-    [=](channel_id ch, cmd::create_room& c) { on_create(self, ch, c); },
-    [=](channel_id ch, cmd::join_room& c) {
-      constexpr std::string_view rt = "JOIN_ROOM";
-      if (!authenticate(self, ch, c.token, rt)
-          || !free_for(self, ch, c.room_id, rt))
-        return;
-      join_via_directory(self, ch, c.room_id, c, rt);
+    [=](channel_id ch, protocol::command& command) {
+      std::visit([&](auto& c) { on_command(self, ch, c); }, command);
     },
-    [=](channel_id ch, cmd::approve_join& c) { fwd(ch, c); },
-    [=](channel_id ch, cmd::start_room& c) { fwd(ch, c); },
-    [=](channel_id ch, cmd::leave_room& c) { fwd(ch, c); },
-    [=](channel_id ch, cmd::end_room& c) { fwd(ch, c); },
-    [=](channel_id ch, cmd::get_room_status& c) { fwd(ch, c); },
-    [=](channel_id ch, cmd::proctor_signal& c) { fwd(ch, c); },
-    [=](channel_id ch, cmd::code_change& c) { fwd(ch, c); },
-    [=](channel_id ch, cmd::submit_code& c) { fwd(ch, c); },
-    [=](channel_id ch, cmd::kick_user& c) { fwd(ch, c); },
-    [=](channel_id ch, cmd::announce& c) { fwd(ch, c); },
-    [=](channel_id ch, cmd::resume& c) { on_resume(self, ch, c); },
     [=](seat_changed& s) { on_seat(self, s); },
     // The socket is gone: quit. Every room this connection sat in monitors
     // it and sees it leave.

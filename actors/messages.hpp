@@ -3,6 +3,7 @@
 // needs. Commands are the typed structs of protocol/commands.hpp; what the
 // actors add is who sends them (`caller`) and the replies between actors.
 
+#include "actors/core/variant_inspect.hpp"
 #include "actors/store_messages.hpp"
 #include "persistence/records.hpp"
 #include "protocol/commands.hpp"
@@ -84,6 +85,15 @@ typename Inspector::result_type inspect(Inspector& f, seat_changed& x) {
 } // namespace proctord
 
 namespace proctord::protocol::cmd {
+
+// protocol::command (a std::variant of these) crosses a node as one byte of
+// alternative, then the command.
+using proctord::variant_inspect::inspect;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, heartbeat&) {
+  return f(caf::meta::type_name("heartbeat"));
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_room& x) {

@@ -21,6 +21,7 @@ const std::vector<const char*>& message_type_names() {
     "proctord.cmd.get_room_status", "proctord.cmd.proctor_signal",
     "proctord.cmd.code_change", "proctord.cmd.submit_code",
     "proctord.cmd.kick_user", "proctord.cmd.announce", "proctord.cmd.resume",
+    "proctord.command",
     "proctord.caller", "proctord.seat_changed", "proctord.recipient",
     "proctord.envelope", "proctord.close_order", "proctord.event",
     "proctord.write_set", "proctord.room_record",
@@ -55,7 +56,7 @@ const std::vector<const char*>& message_type_names() {
     "proctord.session_restore", "proctord.session_pid_update",
     "proctord.session_released", "proctord.session_ended",
     "proctord.session_actor", "proctord.session_directory_actor"};
-  static_assert(caf::detail::tl_size<message_types>::value == 85,
+  static_assert(caf::detail::tl_size<message_types>::value == 86,
                 "one name per type");
   return names;
 }

@@ -27,6 +27,7 @@ using message_types = caf::detail::type_list<
   protocol::cmd::get_room_status, protocol::cmd::proctor_signal,
   protocol::cmd::code_change, protocol::cmd::submit_code,
   protocol::cmd::kick_user, protocol::cmd::announce, protocol::cmd::resume,
+  protocol::command,
   // the core
   caller, seat_changed, recipient, envelope, close_order, protocol::event,
   // the store

@@ -81,14 +81,7 @@ public:
         std::string{protocol::type_name(command)}));
       return;
     }
-    // One message per command type: each crosses a node as it is.
-    std::visit(
-      [this](auto& c) {
-        using T = std::decay_t<decltype(c)>;
-        if constexpr (!std::is_same_v<T, protocol::cmd::heartbeat>)
-          caf::anon_send(conn_, channel_id{0}, std::move(c));
-      },
-      command);
+    caf::anon_send(conn_, channel_id{0}, std::move(command));
   }
 
   void on_closed() override {

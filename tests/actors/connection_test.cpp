@@ -51,7 +51,7 @@ struct connection_fixture : actor_fixture {
 
   template <class Command>
   void send(const client& c, Command cmd, channel_id ch = 0) {
-    caf::anon_send(c.conn, ch, std::move(cmd));
+    caf::anon_send(c.conn, ch, protocol::command{std::move(cmd)});
     drain();
   }
 
@@ -107,8 +107,8 @@ TEST_CASE_METHOD(connection_fixture,
   auto spec = room_spec();
   spec.token = token("u1", "Uma");
   // Both in the connection's mailbox before either is handled.
-  caf::anon_send(c.conn, channel_id{0}, spec);
-  caf::anon_send(c.conn, channel_id{0}, cmd::join_room{"", other_id});
+  caf::anon_send(c.conn, channel_id{0}, protocol::command{spec});
+  caf::anon_send(c.conn, channel_id{0}, protocol::command{cmd::join_room{"", other_id}});
   drain();
   CHECK(c->count("ROOM_CREATED") == 1);
   auto err = c->one("ERROR");
@@ -131,7 +131,8 @@ TEST_CASE_METHOD(connection_fixture,
   auto id = create(host, "h1", true);
   host->clear();
   auto p = open();
-  caf::anon_send(p.conn, channel_id{0}, cmd::join_room{token("p1", "Pat"), id});
+  caf::anon_send(p.conn, channel_id{0},
+                 protocol::command{cmd::join_room{token("p1", "Pat"), id}});
   caf::anon_send(p.conn, closed_atom::value);
   drain();
   // A member that was seated and dropped counts as connected for the

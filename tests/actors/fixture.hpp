@@ -160,21 +160,8 @@ private:
 /// quits when its socket closes (as the real one does).
 inline connection_actor::behavior_type
 recorder(connection_actor::pointer self, std::shared_ptr<inbox> in) {
-  auto ignore = [](channel_id, auto&) {};
   return {
-    [=](channel_id ch, cmd::create_room& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::join_room& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::approve_join& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::start_room& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::leave_room& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::end_room& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::get_room_status& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::proctor_signal& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::code_change& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::submit_code& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::kick_user& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::announce& c) { ignore(ch, c); },
-    [=](channel_id ch, cmd::resume& c) { ignore(ch, c); },
+    [](channel_id, protocol::command&) {},
     [in](seat_changed& s) {
       if (s.state == seat_state::refused)
         ++in->refusals;

@@ -194,6 +194,9 @@ struct samples : actor_fixture {
   cmd::kick_user make(cmd::kick_user*) { return {"ABC123", "u2", "cheating"}; }
   cmd::announce make(cmd::announce*) { return {"ABC123", "10 minutes left"}; }
   cmd::resume make(cmd::resume*) { return {"resume-token", 9}; }
+  protocol::command make(protocol::command*) {
+    return cmd::kick_user{"ABC123", "u2", "cheating"};
+  }
   caller make(caller*) { return who(); }
   seat_changed make(seat_changed*) {
     seat_changed s;

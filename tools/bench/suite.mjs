@@ -57,6 +57,12 @@ const probeBin = servers.includes('probe') ? bin('PROCTORD_PROBE_BIN', 'build/pr
 const loadBin = bin('PROCTOR_LOAD_BIN', 'build/proctor-load');
 const scenario = (name) => path.join(repo, 'tools/scenarios', `${name}.json`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/// proctord's native door keeps a dropped member for the presence grace
+/// before USER_LEFT and the DISCONNECT violation go out (and are stored):
+/// one run's 2,000 departures would land inside the next run's window on the
+/// same server (a fan-out step's p99 went from 2.6 to 47 ms that way). A
+/// run that follows another on the same proctord waits the grace out.
+const presenceGraceSeconds = 10; // proctord's default, passed explicitly
 
 const onCpu = (cpu, cmd, argv) => (pin ? ['taskset', ['-c', String(cpu), cmd, ...argv]] : [cmd, argv]);
 
@@ -83,7 +89,8 @@ async function startServer(kind, extra = [], sio = false, contest = false) {
     : kind === 'proctord'
     ? onCpu(0, proctordBin, ['--port', '0', '--bind', '127.0.0.1', '--db', path.join(dir, 'bench.db'),
         '--jwt-secret', secret, '--log-level', 'info', '--rate-limit', '1000000', '--rate-burst', '1000000',
-        '--max-conns-per-ip', '20000', '--caf-threads', '1', ...sioLimits, ...extra])
+        '--max-conns-per-ip', '20000', '--caf-threads', '1',
+        '--presence-grace', String(presenceGraceSeconds), ...sioLimits, ...extra])
     : contest
       ? onCpu(0, process.execPath, [path.join(here, 'baseline/contest-server.mjs'), '--port', '0', '--secret', secret])
     : sio
@@ -121,6 +128,8 @@ async function startServer(kind, extra = [], sio = false, contest = false) {
 let runs_so_far = 0;
 async function load(server, name, sets = [], extra = []) {
   if (!extra.includes('--instance')) extra = [...extra, '--instance', String(1000 + runs_so_far++)];
+  if (server.kind === 'proctord' && !server.sio && !server.contest && server.lastEnd)
+    await sleep(Math.max(0, server.lastEnd + (presenceGraceSeconds + 1) * 1000 - Date.now()));
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-report-'));
   const json = path.join(dir, 'r.json');
   const q = quick ? ['--set', 'durationSeconds=3', '--set', 'warmupSeconds=1'] : [];
@@ -136,6 +145,7 @@ async function load(server, name, sets = [], extra = []) {
     c.stderr.on('data', (d) => { text += d; });
     c.on('exit', (code) => resolve({ code, text }));
   });
+  server.lastEnd = Date.now();
   let report = null;
   try { report = JSON.parse(readFileSync(json, 'utf8')); } catch { /* below */ }
   rmSync(dir, { recursive: true, force: true });

@@ -38,8 +38,10 @@ files.forEach((file, run) => {
     const cols = line.split('|').slice(1, -1).map((c) => c.trim());
     if (cols.length !== 5 || cols[0] === 'scenario' || cols[0].startsWith('---')) continue;
     const [scenario, figure, server, measured, target] = cols;
-    const key = `${scenario}|${figure}|${server}`;
-    if (!rows.has(key)) rows.set(key, { scenario, figure, server, target, cells: [] });
+    // A figure's own numbers (the rate a latency step ran at) vary by run.
+    const key = `${scenario}|${figure.replace(number, '#')}|${server}`;
+    if (!rows.has(key)) rows.set(key, { scenario, server, target, figures: [], cells: [] });
+    rows.get(key).figures[run] = figure;
     rows.get(key).cells[run] = measured;
   }
 });
@@ -47,22 +49,26 @@ files.forEach((file, run) => {
 console.log(`median of ${files.length} runs: ${files.join(', ')}`);
 console.log('| scenario | figure | server | median (runs) | target |');
 console.log('|---|---|---|---|---|');
+const shape = (c) => c.replace(number, '#');
+/// The cell with every number the median of that number over `cells`, or
+/// null when the cells differ in words.
+function medianCell(cells) {
+  if (new Set(cells.map(shape)).size !== 1) return null;
+  let k = 0;
+  const columns = cells.map((c) => c.match(number) ?? []);
+  return cells[0].replace(number, (s) => {
+    const m = median(columns.map((col) => parse(col[k])));
+    k += 1;
+    return show(m, decimals(s));
+  });
+}
 for (const r of rows.values()) {
   const cells = r.cells.filter((c) => c !== undefined);
-  const shape = (c) => c.replace(number, '#');
-  let out;
-  if (cells.length < files.length
-      || new Set(cells.map(shape)).size !== 1) {
-    out = cells.join(' ; ') + (cells.length < files.length ? ` (${cells.length} of ${files.length} runs)` : '');
-  } else {
-    let k = 0;
-    const columns = cells.map((c) => c.match(number) ?? []);
-    out = cells[0].replace(number, (s) => {
-      const m = median(columns.map((col) => parse(col[k])));
-      k += 1;
-      return show(m, decimals(s));
-    });
-    out += ` (${cells.join(' ; ')})`;
-  }
-  console.log(`| ${r.scenario} | ${r.figure} | ${r.server} | ${out} | ${r.target} |`);
+  const figures = r.figures.filter((c) => c !== undefined);
+  const figure = medianCell(figures) ?? figures[0];
+  const m = cells.length === files.length ? medianCell(cells) : null;
+  const out = m !== null
+    ? `${m} (${cells.join(' ; ')})`
+    : cells.join(' ; ') + (cells.length < files.length ? ` (${cells.length} of ${files.length} runs)` : '');
+  console.log(`| ${r.scenario} | ${figure} | ${r.server} | ${out} | ${r.target} |`);
 }

@@ -19,7 +19,7 @@ if (files.length < 2) {
   process.exit(2);
 }
 
-const number = /-?\d[\d,]*(?:\.\d+)?/g;
+const number = /-?\d+(?:,\d{3})*(?:\.\d+)?/g;
 const parse = (s) => Number(s.replace(/,/g, ''));
 const decimals = (s) => (s.includes('.') ? s.length - s.indexOf('.') - 1 : 0);
 const show = (v, d) =>

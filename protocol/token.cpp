@@ -19,6 +19,10 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <unordered_map>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -39,6 +43,12 @@ constexpr std::size_t max_sub_bytes = 64;
 
 token_rejection reject(std::string reason) {
   return token_rejection{std::move(reason)};
+}
+
+token_rejection expired() {
+  auto r = reject("token expired");
+  r.expired = true;
+  return r;
 }
 
 int b64url_value(char c) noexcept {
@@ -158,7 +168,14 @@ std::string string_claim(const json& payload, const char* name) {
   return {};
 }
 
-verify_result verify_impl(std::string_view token, const token_config& cfg) {
+/// The time claims of a verified token (seconds since the epoch).
+struct validity {
+  double exp = std::numeric_limits<double>::infinity();
+  double nbf = -std::numeric_limits<double>::infinity();
+};
+
+verify_result verify_impl(std::string_view token, const token_config& cfg,
+                          double now, validity& valid) {
   if (cfg.secret.empty())
     return reject("no secret configured");
   if (token.empty())
@@ -198,20 +215,14 @@ verify_result verify_impl(std::string_view token, const token_config& cfg) {
   auto payload = decode_object(payload_part);
   if (!payload)
     return reject("malformed token payload");
-  auto now = static_cast<double>(
-    std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now().time_since_epoch())
-      .count());
   double t = 0;
   switch (numeric_date(*payload, "exp", t)) {
     case date_check::malformed:
       return reject("malformed exp");
     case date_check::ok:
-      if (now >= t) {
-        auto r = reject("token expired");
-        r.expired = true;
-        return r;
-      }
+      valid.exp = t;
+      if (now >= t)
+        return expired();
       break;
     case date_check::absent:
       break;
@@ -220,6 +231,7 @@ verify_result verify_impl(std::string_view token, const token_config& cfg) {
     case date_check::malformed:
       return reject("malformed nbf");
     case date_check::ok:
+      valid.nbf = t;
       if (now < t)
         return reject("token not yet valid");
       break;
@@ -257,12 +269,89 @@ verify_result verify_impl(std::string_view token, const token_config& cfg) {
 
 } // namespace
 
-verify_result verify_token(std::string_view token, const token_config& cfg) {
+namespace {
+
+/// Tokens that verified, by their exact bytes and the configuration that
+/// verified them. A caller that presents the same token again (an admin's
+/// REST calls, a client's reconnects) costs a hash and a compare instead of
+/// two HMACs and three JSON parses; only the time claims are checked again.
+/// Only a token signed with the secret gets in, and the table is bounded:
+/// when it is full it starts over.
+class verified_tokens {
+public:
+  static constexpr std::size_t capacity = 1024;
+
+  /// Whether `token` verified under `cfg`; fills `who` and `valid` if so.
+  bool find(std::string_view token, const token_config& cfg, identity& who,
+            validity& valid) const {
+    auto h = std::hash<std::string_view>{}(token);
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = map_.find(h);
+    if (i == map_.end() || !i->second.matches(token, cfg))
+      return false;
+    who = i->second.who;
+    valid = i->second.valid;
+    return true;
+  }
+
+  void add(std::string_view token, const token_config& cfg, const identity& who,
+           const validity& valid) {
+    auto h = std::hash<std::string_view>{}(token);
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (map_.size() >= capacity)
+      map_.clear();
+    map_[h] = entry{std::string{token}, cfg, who, valid};
+  }
+
+private:
+  struct entry {
+    std::string token;
+    token_config cfg;
+    identity who;
+    validity valid;
+
+    bool matches(std::string_view t, const token_config& c) const {
+      return token == t && cfg.secret == c.secret && cfg.issuer == c.issuer
+             && cfg.audience == c.audience;
+    }
+  };
+  mutable std::mutex mtx_;
+  std::unordered_map<std::size_t, entry> map_;
+};
+
+verified_tokens& verified() {
+  static verified_tokens table;
+  return table;
+}
+
+} // namespace
+
+verify_result verify_token_at(std::string_view token, const token_config& cfg,
+                              double now) {
   try {
-    return verify_impl(token, cfg);
+    identity who;
+    validity valid;
+    if (!cfg.secret.empty() && verified().find(token, cfg, who, valid)) {
+      if (now >= valid.exp)
+        return expired();
+      if (now < valid.nbf)
+        return reject("token not yet valid");
+      return who;
+    }
+    auto result = verify_impl(token, cfg, now, valid);
+    if (auto* ok = std::get_if<identity>(&result))
+      verified().add(token, cfg, *ok, valid);
+    return result;
   } catch (...) {
     return reject("malformed token");
   }
+}
+
+verify_result verify_token(std::string_view token, const token_config& cfg) {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count();
+  return verify_token_at(token, cfg, static_cast<double>(now));
 }
 
 std::string mint_token(const identity& who, const token_config& cfg,

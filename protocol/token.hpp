@@ -33,8 +33,15 @@ struct token_rejection {
 
 using verify_result = std::variant<identity, token_rejection>;
 
-/// Verifies a compact JWS. Never throws.
+/// Verifies a compact JWS. Never throws. A token that verified once under
+/// the same configuration is remembered (a bounded table, by its exact
+/// bytes): presenting it again checks only its time claims (exp, nbf).
 verify_result verify_token(std::string_view token, const token_config& cfg);
+
+/// verify_token() at `now_s`, seconds since the epoch, instead of the
+/// system clock's now.
+verify_result verify_token_at(std::string_view token, const token_config& cfg,
+                              double now_s);
 
 /// Mints an HS256 token for `who`, valid for `ttl` from now (for proctorctl
 /// and tests). Sets sub, name, role (if non-empty), iat, exp, and iss/aud

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 using namespace proctord::protocol;
 using json = nlohmann::json;
@@ -194,6 +195,47 @@ TEST_CASE("forged, foreign and broken tokens are rejected") {
   }
   // Sanity: the unmodified token is fine.
   accepted(good);
+}
+
+TEST_CASE("a token presented again is still checked for time and secret") {
+  auto now = static_cast<double>(now_s());
+  auto tok = mint_token({"again", "Again", "host"}, cfg, 60s);
+  CHECK(accepted(tok).name == "Again");
+  // Remembered now; the same bytes again give the same identity.
+  auto twice = accepted(tok);
+  CHECK(twice.user_id == "again");
+  CHECK(twice.role == "host");
+
+  // Its exp still ends it.
+  auto late = verify_token_at(tok, cfg, now + 120);
+  REQUIRE(std::holds_alternative<token_rejection>(late));
+  CHECK(std::get<token_rejection>(late).expired);
+  CHECK(std::holds_alternative<identity>(verify_token_at(tok, cfg, now)));
+
+  // Another secret, issuer or audience verifies it afresh, and refuses it.
+  rejected(tok, {"other-secret", "", ""});
+  rejected(tok, {cfg.secret, "proctord", ""});
+  rejected(tok, {cfg.secret, "", "exams"});
+  // A byte changed is another token.
+  rejected(tok.substr(0, tok.size() - 2) + (tok.back() == 'A' ? "BB" : "AA"));
+
+  // nbf too.
+  auto early = make_token(hs256, claims({{"sub", "early"}, {"nbf", now - 10}}));
+  CHECK(accepted(early).user_id == "early");
+  auto before = verify_token_at(early, cfg, now - 20);
+  REQUIRE(std::holds_alternative<token_rejection>(before));
+  CHECK_FALSE(std::get<token_rejection>(before).expired);
+}
+
+TEST_CASE("many callers' tokens all verify while the table starts over") {
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 2500; ++i)
+    tokens.push_back(mint_token({"user" + std::to_string(i), "", ""}, cfg));
+  for (int round = 0; round < 2; ++round)
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      INFO("round " << round << " token " << i);
+      CHECK(accepted(tokens[i]).user_id == "user" + std::to_string(i));
+    }
 }
 
 TEST_CASE("issuer and audience are checked when configured") {

@@ -34,15 +34,26 @@ namespace {
 
 /// What the application holds: the session, weakly (no cycle session ->
 /// inbound -> outbound -> session; a closed session's outbound is a no-op).
+///
+/// A session opened on WebSocket keeps that transport for life (there is
+/// no upgrade to order against), so its packets go straight to the
+/// WebSocket's own outbound (`direct`): one layer per recipient of a
+/// broadcast, not two. The WebSocket refuses frames once the session's
+/// end() has closed it.
 class eio_outbound final : public outbound {
 public:
-  explicit eio_outbound(std::weak_ptr<eio_session> s) : s_(std::move(s)) {
+  eio_outbound(std::weak_ptr<eio_session> s, std::shared_ptr<outbound> direct)
+    : s_(std::move(s)), direct_(std::move(direct)) {
   }
   void send(shared_frame frame) override {
+    if (direct_)
+      return direct_->send(std::move(frame));
     if (auto s = s_.lock())
       s->send(std::move(frame), false);
   }
   void send_binary(shared_frame frame) override {
+    if (direct_)
+      return direct_->send_binary(std::move(frame));
     if (auto s = s_.lock())
       s->send(std::move(frame), true);
   }
@@ -51,12 +62,15 @@ public:
       s->close_by_app(code, std::move(reason));
   }
   bool congested() const override {
+    if (direct_)
+      return direct_->congested();
     auto s = s_.lock();
     return s && s->congested();
   }
 
 private:
   std::weak_ptr<eio_session> s_;
+  const std::shared_ptr<outbound> direct_; // the WebSocket, if opened on one
 };
 
 } // namespace
@@ -91,7 +105,8 @@ void eio_session::open_polling(const http_request& req, eio_reply res) {
   }
   std::shared_ptr<inbound> in;
   try {
-    in = srv_->app->open(req, std::make_shared<eio_outbound>(weak_from_this()));
+    in = srv_->app->open(req,
+                         std::make_shared<eio_outbound>(weak_from_this(), nullptr));
   } catch (const std::exception& e) {
     spdlog::warn("engineio open() throws: {}", e.what());
   }
@@ -126,7 +141,7 @@ std::shared_ptr<inbound> eio_session::open_websocket(const http_request& req,
   }
   std::shared_ptr<inbound> in;
   try {
-    in = srv_->app->open(req, std::make_shared<eio_outbound>(weak_from_this()));
+    in = srv_->app->open(req, std::make_shared<eio_outbound>(weak_from_this(), ws));
   } catch (const std::exception& e) {
     spdlog::warn("engineio open() throws: {}", e.what());
   }

@@ -45,7 +45,43 @@ frame_writer::status frame_writer::send(opcode op, const shared_frame& payload) 
     return status::closed;
   if (overflowed_)
     return status::overflow;
+  if (attached_ && !waiting_ && head_ == frames_.size()
+      && payload->size() <= lim_.max_bytes)
+    return write_idle_locked(std::move(f));
   return enqueue_locked(std::move(f));
+}
+
+/// Under mtx_, nothing queued or awaited: the frame goes straight from
+/// here, one sendmsg(), and only what the socket would not take is queued
+/// (the usual case, a broadcast to an idle reader, touches no queue).
+frame_writer::status frame_writer::write_idle_locked(out_frame f) {
+  iovec iov[2] = {iovec{f.hdr, f.hdr_len},
+                  iovec{const_cast<char*>(f.body->data()), f.body->size()}};
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = f.body->empty() ? 1 : 2;
+  ssize_t w = 0;
+  do
+    w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  while (w < 0 && errno == EINTR);
+  if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+    failed_ = true;
+    drop_queue_locked(false);
+    return status::failed;
+  }
+  auto sent = w < 0 ? std::size_t{0} : static_cast<std::size_t>(w);
+  if (sent == f.size()) {
+    count_written(f);
+    return status::written;
+  }
+  // The rest waits for writability, from where the socket stopped.
+  queued_bytes_ += f.body->size();
+  frames_.push_back(std::move(f));
+  sent_ = sent;
+  if (counters_.backlog)
+    counters_.backlog->fetch_add(1, std::memory_order_relaxed);
+  waiting_ = true;
+  return status::blocked;
 }
 
 frame_writer::status frame_writer::send_control(opcode op, std::string payload) {

@@ -102,6 +102,7 @@ private:
   };
 
   status enqueue_locked(out_frame f);
+  status write_idle_locked(out_frame f);
   status write_locked();
   void pop_front_locked();
   void drop_queue_locked(bool keep_partial);

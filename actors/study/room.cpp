@@ -55,7 +55,19 @@ void error_to(self_ptr self, const study_socket& s, error_code code, std::string
 }
 
 /// Every socket of the room, but those bound to `except_user` (if any).
+/// The whole room's list is kept between broadcasts (sockets change far
+/// less often than an admin broadcasts).
 std::vector<recipient> audience(self_ptr self, const std::string& except_user = {}) {
+  auto& st = self->state;
+  if (except_user.empty()) {
+    if (st.everyone.size() != st.sockets.size()) {
+      st.everyone.clear();
+      st.everyone.reserve(st.sockets.size());
+      for (auto& [key, s] : st.sockets)
+        st.everyone.push_back(s.from.at);
+    }
+    return st.everyone;
+  }
   std::vector<recipient> to;
   to.reserve(self->state.sockets.size());
   for (auto& [key, s] : self->state.sockets)
@@ -119,6 +131,7 @@ void forget_socket(self_ptr self, std::uint64_t key) {
     return;
   auto user_id = std::move(i->second.user_id);
   st.sockets.erase(i);
+  st.everyone.clear();
   if (user_id.empty())
     return;
   auto m = st.members.find(user_id);
@@ -397,6 +410,7 @@ study_room(self_ptr self, study_config cfg, store_actor store, relay_actor relay
                      {}, {}};
       s.health.active(self->clock().now());
       self->state.sockets[key] = std::move(s);
+      self->state.everyone.clear();
       arm(self);
     },
     [=](study_socket_cmd& c) {

@@ -52,6 +52,9 @@ struct study_room_state {
   std::map<std::string, study_member> members;
   std::set<std::string> pending; // joins being committed
   std::map<std::uint64_t, study_socket> sockets;
+  /// Every socket's recipient, for broadcasts; empty when it must be built
+  /// again (audience() in room.cpp).
+  std::vector<recipient> everyone;
   bool ticking = false;
 };
 

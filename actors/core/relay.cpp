@@ -57,12 +57,35 @@ void socket_registry::find_each(
     fn(i, t);
 }
 
+namespace {
+
+using relay_ptr = relay_actor::stateful_pointer<relay_state>;
+
+/// At the start of every message: measures the time per message while
+/// messages queue back to back, and publishes the wait of the backlog.
+void pace(relay_ptr self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  auto backlog = self->mailbox().size(); // those behind this one
+  if (st.busy) {
+    auto took = std::chrono::duration<double, std::nano>(now - st.last_start).count();
+    st.ns_per_message = st.ns_per_message == 0 ? took : 0.875 * st.ns_per_message + 0.125 * took;
+  }
+  st.last_start = now;
+  st.busy = backlog > 0;
+  auto wait = st.busy ? static_cast<double>(backlog) * st.ns_per_message : 0.0;
+  st.sockets->set_relay_wait(std::chrono::nanoseconds{static_cast<std::int64_t>(wait)});
+}
+
+} // namespace
+
 relay_actor::behavior_type
 relay(relay_actor::stateful_pointer<relay_state> self,
       std::shared_ptr<socket_registry> sockets) {
   self->state.sockets = std::move(sockets);
   return {
     [=](envelope& e) {
+      pace(self);
       auto& st = self->state;
       st.sockets->find(e.to, st.found);
       if (st.found.empty())
@@ -86,6 +109,7 @@ relay(relay_actor::stateful_pointer<relay_state> self,
       st.found.clear();
     },
     [=](contest_envelope& e) {
+      pace(self);
       auto& st = self->state;
       bool personal = !e.yous.empty() && e.yous.size() == e.to.size();
       if (!personal) {
@@ -114,6 +138,7 @@ relay(relay_actor::stateful_pointer<relay_state> self,
       });
     },
     [=](sio_envelope& e) {
+      pace(self);
       auto& st = self->state;
       st.sockets->find(e.to, st.found);
       if (st.found.empty())
@@ -130,6 +155,7 @@ relay(relay_actor::stateful_pointer<relay_state> self,
       st.found.clear();
     },
     [=](close_order& c) {
+      pace(self);
       auto& st = self->state;
       st.sockets->find({c.to}, st.found);
       for (auto& t : st.found)

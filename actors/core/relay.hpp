@@ -14,12 +14,14 @@
 #include "actors/core/sio_envelope.hpp"
 #include "net/server.hpp"
 
+#include <caf/actor_clock.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -58,6 +60,17 @@ public:
   void find_each(const std::vector<recipient>& to,
                  const std::function<void(std::size_t, const target&)>& fn) const;
 
+  /// The relay's estimate of how long an event handed to it now would wait
+  /// before it is written: its backlog times its recent pace, 0 while it
+  /// keeps up. When the node is short of CPU the backlog sits there, not in
+  /// the sockets' queues; doors shed live-only messages while it is high.
+  std::chrono::nanoseconds relay_wait() const noexcept {
+    return std::chrono::nanoseconds{relay_wait_ns_.load(std::memory_order_relaxed)};
+  }
+  void set_relay_wait(std::chrono::nanoseconds w) noexcept {
+    relay_wait_ns_.store(w.count(), std::memory_order_relaxed);
+  }
+
 private:
   struct entry {
     std::weak_ptr<net::outbound> out;
@@ -66,6 +79,7 @@ private:
   mutable std::mutex mtx_;
   std::unordered_map<std::uint64_t, entry> sockets_;
   std::atomic<std::uint64_t> last_id_{0};
+  std::atomic<std::int64_t> relay_wait_ns_{0};
 };
 
 /// Writes events and close orders to the sockets of its node.
@@ -83,6 +97,11 @@ struct relay_state {
   static constexpr const char* name = "relay";
   std::shared_ptr<socket_registry> sockets;
   std::vector<socket_registry::target> found; // reused between envelopes
+  // Its pace (relay.cpp, pace()): when the last message began, whether
+  // others waited behind it, and the recent time per message.
+  caf::actor_clock::time_point last_start{};
+  bool busy = false;
+  double ns_per_message = 0;
 };
 
 relay_actor::behavior_type

@@ -14,6 +14,10 @@ namespace {
 
 using protocol::error_code;
 
+/// The relay's estimated wait past which live-only messages are refused
+/// (OVERLOADED): latency under overload stays near this, not seconds.
+constexpr std::chrono::milliseconds relay_shed_after{100};
+
 protocol::millis now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
@@ -72,8 +76,11 @@ public:
       return;
     }
     // Under overload, live-only messages are shed at the door rather than
-    // queued behind seconds of backlog; durable ones still go through.
-    if (protocol::live_only(command) && out_->congested()) {
+    // queued behind seconds of backlog; durable ones still go through. The
+    // backlog is in the writers' queues when readers are slow, in the
+    // relay's mailbox when the node is short of CPU.
+    if (protocol::live_only(command)
+        && (out_->congested() || sockets_->relay_wait() > relay_shed_after)) {
       out_->send(protocol::native::error_frame(
         error_code::overloaded,
         "the server is at capacity; this live message was dropped, send it "

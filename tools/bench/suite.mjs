@@ -227,6 +227,7 @@ async function saturate(server, name, kind) {
   const steps = quick ? [10, 40]
     : kind === 'probe' ? [20, 40, 80, 130, 200, 260, 330, 400] : [10, 20, 40, 60, 80, 100, 130, 160, 200];
   let best = null;
+  let within = null;
   for (const rate of steps) {
     const r = await load(server, name, [`host.announce.perSecond=${rate}`]);
     const offered = rate * 20 * 100;
@@ -234,9 +235,27 @@ async function saturate(server, name, kind) {
     console.error(`  ${kind} ${name} ${rate}/s per sender: offered ${f(offered)}/s delivered ${f(got)}/s ` +
       `p99 ${f(r.latencyMs.delivery.p99, 1)} ms, ${f(r.server.cpuMicrosPerDelivery, 2)} µs/delivery`);
     if (!best || got > best.got) best = { rate, got, r };
+    within = keepWithin(within, rate, got, r);
     if (got < 0.9 * offered || r.latencyMs.delivery.p99 > 200) break;
   }
+  best.within = within;
   return best;
+}
+
+/// The latency bound of the "within" figures: the issue wants no seconds
+/// under overload, so throughput bought with seconds of queueing is
+/// reported apart (each server's best step whose delivery p99 stayed
+/// within it).
+const withinMs = 200;
+function keepWithin(within, rate, got, r) {
+  const p99 = r.latencyMs.delivery.p99;
+  return p99 <= withinMs && (!within || got > within.got) ? { rate, got, p99 } : within;
+}
+const withinText = (w) => (w ? `${f(w.got)} (at ${w.rate}/s per sender, p99 ${f(w.p99, 1)} ms)` : 'none');
+function withinRows(scenarioName, got) {
+  const w = (k) => got[k]?.within?.got;
+  row(scenarioName, `proctord ÷ kernel probe, best step with p99 ≤ ${withinMs} ms`, 'ratio', ratio(w('proctord'), w('probe')), '');
+  row(scenarioName, `proctord ÷ Node, best step with p99 ≤ ${withinMs} ms`, 'ratio', ratio(w('proctord'), w('baseline')), '');
 }
 
 /// "a ÷ b" of two figures of the same run, or a dash.
@@ -274,6 +293,7 @@ async function fanout(kind) {
   row('3 room fan-out', 'deliveries/s at saturation (20 rooms of 100)', kind, f(sat), '≥ 170,000/s');
   row('3 room fan-out', 'server CPU per delivery (at saturation)', kind,
     `${f(best.r.server.cpuMicrosPerDelivery, 2)} µs (${f(cpuPct)} % of a core)`, '≤ 5 µs');
+  row('3 room fan-out', `deliveries/s at the best step with p99 ≤ ${withinMs} ms`, kind, withinText(best.within), '');
   for (const share of [0.25, 0.5, 0.75]) {
     const rate = Math.max(1, (sat * share) / (20 * 100));
     const r = await load(server, name, [`host.announce.perSecond=${rate.toFixed(2)}`]);
@@ -282,10 +302,11 @@ async function fanout(kind) {
       `${f(d.p50, 2)} / ${f(d.p99, 2)} / ${f(d.p999, 2)} ms`, share === 0.5 ? 'p99 ≤ 10 ms' : '');
   }
   await server.stop();
-  return kind === 'probe' ? probeFigures(best.r, sat) : { sat };
+  return { ...(kind === 'probe' ? probeFigures(best.r, sat) : { sat }), within: best.within };
 }
 fanout.after = (got) => {
   probeRatios('3 room fan-out', got);
+  withinRows('3 room fan-out', got);
   row('3 room fan-out', 'proctord ÷ Node ws, deliveries/s', 'ratio', ratio(got.proctord?.sat, got.baseline?.sat), '≥ 1.5×');
 };
 
@@ -383,12 +404,14 @@ async function sioFanout(kind) {
     const cpuPct = (best.r.server.cpuSecondsInWindow / best.r.measuredSeconds) * 100;
     row('S3 sio fan-out', 'deliveries/s at saturation (20 rooms of 100, the same 64-byte frames)', kind,
       `${f(best.got)} (at ${best.rate}/s per room; ${f(best.r.server.cpuMicrosPerDelivery, 2)} µs, ${f(cpuPct)} % of a core)`, '');
+    row('S3 sio fan-out', `deliveries/s at the best step with p99 ≤ ${withinMs} ms`, kind, withinText(best.within), '');
     await server.stop();
-    return probeFigures(best.r, best.got);
+    return { ...probeFigures(best.r, best.got), within: best.within };
   }
   const server = await startServer(kind, [], true);
   const steps = quick ? [10, 40] : [10, 20, 40, 60, 80, 100, 130, 160, 200];
   let best = null;
+  let within = null;
   for (const rate of steps) {
     const r = await load(server, 'sio-fanout', [`host.announce.perSecond=${rate}`]);
     const offered = rate * 20 * 100;
@@ -398,6 +421,7 @@ async function sioFanout(kind) {
       `p99 ${f(r.latencyMs.delivery.p99, 1)} ms, ${f(r.server.cpuMicrosPerDelivery, 2)} µs/delivery, ` +
       `lost ${l.lost} of ${l.expected}, POST p99 ${f(r.latencyMs.ack.p99, 1)} ms`);
     if (!best || got > best.got) best = { rate, got, r, l };
+    within = keepWithin(within, rate, got, r);
     if (got < 0.9 * offered || r.latencyMs.delivery.p99 > 200) break;
   }
   const cpuPct = (best.r.server.cpuSecondsInWindow / best.r.measuredSeconds) * 100;
@@ -405,6 +429,7 @@ async function sioFanout(kind) {
     `${f(best.got)} (at ${best.rate}/s per room)`, '');
   row('S3 sio fan-out', 'server CPU per delivery (at saturation)', kind,
     `${f(best.r.server.cpuMicrosPerDelivery, 2)} µs (${f(cpuPct)} % of a core)`, '');
+  row('S3 sio fan-out', `deliveries/s at the best step with p99 ≤ ${withinMs} ms`, kind, withinText(within), '');
   row('S3 sio fan-out', 'lost at saturation (expected = joined sockets per broadcast)', kind,
     `${best.l.lost} of ${f(best.l.expected)}`, '0');
   const rate = Math.max(1, (best.got * 0.5) / (20 * 100));
@@ -413,10 +438,11 @@ async function sioFanout(kind) {
   row('S3 sio fan-out', `latency at 50 %: p50 / p99 / p99.9 (${f(r.messages.deliveriesPerSecond)}/s)`, kind,
     `${f(d.p50, 2)} / ${f(d.p99, 2)} / ${f(d.p999, 2)} ms (POST p99 ${f(r.latencyMs.ack.p99, 2)} ms)`);
   await server.stop();
-  return { sat: best.got };
+  return { sat: best.got, within };
 }
 sioFanout.after = (got) => {
   probeRatios('S3 sio fan-out', got);
+  withinRows('S3 sio fan-out', got);
   row('S3 sio fan-out', 'proctord ÷ Node socket.io, deliveries/s', 'ratio', ratio(got.proctord?.sat, got.baseline?.sat), '≥ 1.5×');
 };
 

@@ -1,5 +1,6 @@
 #include "actors/core/relay.hpp"
 
+#include "actors/core/mailbox_backlog.hpp"
 #include "protocol/contest_codec.hpp"
 #include "protocol/native_codec.hpp"
 #include "protocol/socketio/messages.hpp"
@@ -66,7 +67,7 @@ using relay_ptr = relay_actor::stateful_pointer<relay_state>;
 void pace(relay_ptr self) {
   auto& st = self->state;
   auto now = self->clock().now();
-  auto backlog = self->mailbox().size(); // those behind this one
+  auto backlog = mailbox_backlog(self); // those behind this one
   if (st.busy) {
     auto took = std::chrono::duration<double, std::nano>(now - st.last_start).count();
     st.ns_per_message = st.ns_per_message == 0 ? took : 0.875 * st.ns_per_message + 0.125 * took;

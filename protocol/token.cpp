@@ -19,15 +19,15 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <mutex>
-#include <unordered_map>
-#include <cmath>
-#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <strings.h>
+#include <unordered_map>
 
 namespace proctord::protocol {
 
@@ -266,10 +266,6 @@ verify_result verify_impl(std::string_view token, const token_config& cfg,
   who.role = string_claim(*payload, "role");
   return who;
 }
-
-} // namespace
-
-namespace {
 
 /// Tokens that verified, by their exact bytes and the configuration that
 /// verified them. A caller that presents the same token again (an admin's

@@ -69,8 +69,8 @@ std::vector<recipient> audience(self_ptr self, const std::string& except_user = 
     return st.everyone;
   }
   std::vector<recipient> to;
-  to.reserve(self->state.sockets.size());
-  for (auto& [key, s] : self->state.sockets)
+  to.reserve(st.sockets.size());
+  for (auto& [key, s] : st.sockets)
     if (except_user.empty() || s.user_id != except_user)
       to.push_back(s.from.at);
   return to;

@@ -26,6 +26,18 @@ enum class sync_mode {
   full,   // WAL + synchronous=FULL: also survives power loss
 };
 
+/// When the writer's WAL is copied back into the database file
+/// (README.md, "Checkpoints"). Counted in WAL frames (one page each).
+struct checkpoint_limits {
+  /// New frames that wake the checkpointer's thread: SQLite's own
+  /// autocheckpoint interval.
+  int wake_frames = 1000;
+  /// Frames at which the writer itself checkpoints what the thread has not
+  /// copied yet, so that the WAL starts over from its beginning (64 MiB of
+  /// 4 KiB pages).
+  int restart_frames = 16384;
+};
+
 class backend {
 public:
   virtual ~backend() = default;
@@ -108,7 +120,8 @@ using payload_converter
 /// (README.md, "Migrations").
 std::unique_ptr<backend> open_sqlite(const std::string& path,
                                      sync_mode sync = sync_mode::normal,
-                                     payload_converter convert = {});
+                                     payload_converter convert = {},
+                                     checkpoint_limits limits = {});
 
 /// Opens a read-only connection (SQLITE_OPEN_READONLY) to a database that
 /// open_sqlite() has already created and migrated, in WAL mode. Throws

@@ -1,6 +1,7 @@
 // The SQLite implementation of persistence::backend (see README.md).
 //
-// One connection, used by one thread at a time (the store actor). Every SQL
+// One connection, used by one thread at a time (the store actor), and the
+// checkpointer's, on a thread of its own (sqlite_checkpointer.cpp). Every SQL
 // statement of the hot path is prepared once in the constructor and reused;
 // a use binds, steps, then resets and clears its bindings (stmt_use), also
 // when it throws. Text is bound SQLITE_STATIC: the bound record outlives the
@@ -55,8 +56,10 @@ constexpr const char* upsert_join_attempt_sql =
 
 class sqlite_backend final : public backend {
 public:
-  explicit sqlite_backend(db_handle db)
+  sqlite_backend(db_handle db, const std::string& path, sync_mode sync,
+                 checkpoint_limits limits)
     : db_(std::move(db)),
+      checkpoints_(db_.get(), path, sync, limits),
       begin_(db_.get(), "begin", "BEGIN IMMEDIATE"),
       commit_(db_.get(), "commit", "COMMIT"),
       rollback_(db_.get(), "rollback", "ROLLBACK"),
@@ -412,8 +415,10 @@ private:
   }
 
   // db_ is declared first so that it is closed after the statements are
-  // finalized.
+  // finalized, and after the checkpointer's own connection: the writer,
+  // closing last, checkpoints and removes the WAL.
   db_handle db_;
+  checkpointer checkpoints_;
   statement begin_, commit_, rollback_;
   statement savepoint_, release_, rollback_to_;
   statement upsert_room_, upsert_member_, upsert_join_attempt_;
@@ -434,7 +439,8 @@ private:
 } // namespace
 
 std::unique_ptr<backend> open_sqlite(const std::string& path, sync_mode sync,
-                                     payload_converter convert) {
+                                     payload_converter convert,
+                                     checkpoint_limits limits) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(
     path.c_str(), &raw,
@@ -449,7 +455,7 @@ std::unique_ptr<backend> open_sqlite(const std::string& path, sync_mode sync,
   } catch (const store_error& e) {
     throw store_error(std::string(e.what()) + " (opening '" + path + "')");
   }
-  return std::make_unique<sqlite_backend>(std::move(db));
+  return std::make_unique<sqlite_backend>(std::move(db), path, sync, limits);
 }
 
 } // namespace proctord::persistence

@@ -6,9 +6,13 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace proctord::persistence::sqlite_detail {
@@ -149,6 +153,53 @@ int latest_schema_version() noexcept;
 /// The SQL of the migration step that takes a database from `to_version - 1`
 /// to `to_version` (1 to latest_schema_version()); throws for another.
 const char* migration_script(int to_version);
+
+// -- checkpoints (sqlite_checkpointer.cpp) ------------------------------------
+
+/// Takes over the writer connection's checkpoints from SQLite's
+/// autocheckpoint, which copies the WAL into the database file and waits
+/// for two fdatasync()s on the thread that committed: the store's, while
+/// write sets queue behind it. Here a thread of its own, on a connection of
+/// its own, copies the WAL every `wake_frames` new frames (PASSIVE: the
+/// writer keeps committing meanwhile). A WAL starts over only after a
+/// checkpoint that left nothing behind, which a thread trailing a busy
+/// writer never gets; so at `restart_frames` the writer checkpoints itself,
+/// copying only what the thread has not. Errors are left for the next try,
+/// as SQLite's own autocheckpoint leaves them.
+class checkpointer {
+public:
+  /// Installs itself as `writer`'s WAL hook; the thread starts at the
+  /// first wake.
+  checkpointer(sqlite3* writer, std::string path, sync_mode sync,
+               checkpoint_limits limits);
+  /// Removes the hook, then stops and joins the thread.
+  ~checkpointer();
+  checkpointer(const checkpointer&) = delete;
+  checkpointer& operator=(const checkpointer&) = delete;
+
+  /// Checkpoints the thread has completed, and those the writer ran itself.
+  std::uint64_t thread_checkpoints() const noexcept;
+  std::uint64_t writer_checkpoints() const noexcept;
+
+private:
+  static int on_commit(void* self, sqlite3* db, const char* schema,
+                       int frames);
+  void committed(sqlite3* db, const char* schema, int frames);
+  void run();
+
+  sqlite3* writer_;
+  std::string path_;
+  sync_mode sync_;
+  checkpoint_limits limits_;
+  int woken_at_ = 0; // the writer's thread only: frames at the last wake
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  bool wanted_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+  std::atomic<std::uint64_t> thread_done_{0};
+  std::atomic<std::uint64_t> writer_done_{0};
+};
 
 // -- the event log (sqlite_replay.cpp) ----------------------------------------
 

@@ -57,6 +57,11 @@ public:
     if (auto s = s_.lock())
       s->send(std::move(frame), true);
   }
+  void send_batch(const std::vector<batch_frame>& frames) override {
+    if (direct_)
+      return direct_->send_batch(frames);
+    outbound::send_batch(frames); // the session orders them with its own
+  }
   void close(close_code code, std::string reason) override {
     if (auto s = s_.lock())
       s->close_by_app(code, std::move(reason));

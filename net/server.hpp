@@ -149,6 +149,13 @@ http_handler(std::function<void(http_request, responder)> fn);
 
 // -- WebSocket ----------------------------------------------------------------
 
+/// One frame of a batch (outbound::send_batch): text, or binary when
+/// `binary`.
+struct batch_frame {
+  shared_frame frame;
+  bool binary = false;
+};
+
 /// The sending side of one WebSocket session.
 /// Thread-safe: any thread (typically a CAF worker) may call it. A frame for
 /// a socket with nothing queued is written at once on the caller's thread;
@@ -167,6 +174,14 @@ public:
   /// text frames. A session whose inbound takes no binary (on_binary
   /// returns false) never gets one from a client, but may still send one.
   virtual void send_binary(shared_frame frame) = 0;
+
+  /// Several frames, in order, as send() and send_binary() one by one
+  /// would; a WebSocket session queues them together and writes them with
+  /// as few system calls as the socket allows (the relay's batches).
+  virtual void send_batch(const std::vector<batch_frame>& frames) {
+    for (auto& f : frames)
+      f.binary ? send_binary(f.frame) : send(f.frame);
+  }
 
   /// Sends a close frame after the frames already queued.
   virtual void close(close_code code, std::string reason) = 0;

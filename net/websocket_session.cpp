@@ -58,6 +58,10 @@ void websocket_session::send(const shared_frame& frame, bool binary) {
   after_write(writer_.send(binary ? opcode::binary : opcode::text, frame));
 }
 
+void websocket_session::send_batch(const std::vector<batch_frame>& frames) {
+  after_write(writer_.send_batch(frames));
+}
+
 bool websocket_session::congested() const {
   return st_->queued.load(std::memory_order_relaxed)
          > static_cast<std::int64_t>(st_->cfg.max_queued_frames);
@@ -198,6 +202,11 @@ void outbound_handle::send(shared_frame frame) {
 void outbound_handle::send_binary(shared_frame frame) {
   if (auto s = s_.lock())
     s->send(frame, true);
+}
+
+void outbound_handle::send_batch(const std::vector<batch_frame>& frames) {
+  if (auto s = s_.lock())
+    s->send_batch(frames);
 }
 
 void outbound_handle::close(close_code code, std::string reason) {

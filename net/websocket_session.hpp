@@ -48,6 +48,7 @@ public:
   }
   void send(shared_frame frame) override;
   void send_binary(shared_frame frame) override;
+  void send_batch(const std::vector<batch_frame>& frames) override;
   void close(close_code code, std::string reason) override;
   bool congested() const override;
 
@@ -67,6 +68,7 @@ public:
 
   // -- outbound (through outbound_handle); any thread --------------------------
   void send(const shared_frame& frame, bool binary);
+  void send_batch(const std::vector<batch_frame>& frames);
   bool congested() const;
   void close(close_code code, std::string reason);
 

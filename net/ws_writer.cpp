@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace proctord::net::ws {
@@ -102,13 +103,26 @@ frame_writer::status frame_writer::send_control(opcode op, std::string payload) 
 /// Under mtx_: writes at once when nothing waits; queues otherwise.
 frame_writer::status frame_writer::enqueue_locked(out_frame f) {
   bool idle = head_ == frames_.size();
+  if (!push_locked(std::move(f)))
+    return status::overflow;
+  if (!attached_ || waiting_ || !idle)
+    return status::queued;
+  auto s = write_locked();
+  if (s == status::blocked)
+    waiting_ = true;
+  return s;
+}
+
+/// Under mtx_: appends to the queue; false (and the queue dropped) when a
+/// data frame would take it over its limits.
+bool frame_writer::push_locked(out_frame f) {
   if (f.is_data) {
     auto bytes = f.body->size();
     if (queued_bytes_ + bytes > lim_.max_bytes
         || frames_.size() - head_ >= lim_.max_frames) {
       overflowed_ = true;
       drop_queue_locked(true);
-      return status::overflow;
+      return false;
     }
     queued_bytes_ += bytes;
   }
@@ -120,8 +134,45 @@ frame_writer::status frame_writer::enqueue_locked(out_frame f) {
   frames_.push_back(std::move(f));
   if (counters_.backlog)
     counters_.backlog->fetch_add(1, std::memory_order_relaxed);
-  if (!attached_ || waiting_ || !idle)
-    return status::queued;
+  return true;
+}
+
+/// The frames are queued together, and a caller that found nothing queued
+/// or awaited writes them, up to max_gather frames a sendmsg(): never more
+/// than that many (nor more than the queue's frame limit) wait here at once
+/// on the batch's account, so a batch longer than the limit still goes out
+/// to a reader that keeps up.
+frame_writer::status frame_writer::send_batch(const std::vector<batch_frame>& frames) {
+  if (frames.size() == 1) // the idle path: no queue
+    return send(frames[0].binary ? opcode::binary : opcode::text, frames[0].frame);
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (detached_ || failed_ || close_queued_)
+    return status::closed;
+  if (overflowed_)
+    return status::overflow;
+  bool writing = attached_ && !waiting_ && head_ == frames_.size();
+  auto result = writing ? status::written : status::queued;
+  for (auto& b : frames) {
+    out_frame f;
+    f.body = b.frame;
+    f.hdr_len = static_cast<std::uint8_t>(
+      encode_header(b.binary ? opcode::binary : opcode::text, b.frame->size(), f.hdr));
+    f.is_data = true;
+    if (!push_locked(std::move(f)))
+      return status::overflow;
+    if (writing && frames_.size() - head_ >= std::min(max_gather, lim_.max_frames)) {
+      auto s = write_locked();
+      if (s == status::failed)
+        return s;
+      if (s == status::blocked) {
+        waiting_ = true; // the rest waits for writability, in order
+        writing = false;
+        result = status::blocked;
+      }
+    }
+  }
+  if (!writing)
+    return result;
   auto s = write_locked();
   if (s == status::blocked)
     waiting_ = true;

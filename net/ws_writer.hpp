@@ -68,6 +68,12 @@ public:
   /// Any thread: a text or binary data frame.
   status send(opcode op, const shared_frame& payload);
 
+  /// Data frames in order, queued together: when nothing else waits they
+  /// go out in one gathered sendmsg() (up to 32 a call), which is what a
+  /// socket with several frames due needs (one packet, one wakeup of its
+  /// reader). Overflow and closing as for send().
+  status send_batch(const std::vector<batch_frame>& frames);
+
   /// Any thread: a control frame (ping, pong, close; payload ≤ 125 bytes).
   /// After a close frame, every send is refused (closed).
   status send_control(opcode op, std::string payload);
@@ -102,6 +108,7 @@ private:
   };
 
   status enqueue_locked(out_frame f);
+  bool push_locked(out_frame f);
   status write_idle_locked(out_frame f);
   status write_locked();
   void pop_front_locked();

@@ -87,6 +87,59 @@ void pace(relay_ptr self) {
   st.sockets->set_relay_wait(std::chrono::nanoseconds{static_cast<std::int64_t>(wait)});
 }
 
+// -- Batches ---------------------------------------------------------------------
+//
+// While the relay is behind (pace() puts the wait of its backlog at
+// batch_after or more), a message's frames are held rather than written,
+// and a relay_flush_atom goes to the back of the mailbox; the messages in
+// between add theirs. The flush then hands each socket all of its frames
+// at once (send_batch): one sendmsg() and one wakeup of its reader for
+// several frames, which is where the kernel's cost per delivery goes at
+// saturation. A relay that keeps up writes each frame at once, as before.
+// Once frames are held, every later message holds too until the flush, and
+// a close order flushes first, so a socket's frames keep their order.
+
+/// How far behind the relay must be before it holds frames for a batch.
+/// Holding at any backlog made the native fan-out's p99 at 160,000
+/// deliveries/s 721 ms, against 164 ms writing at once and 88 ms with this
+/// threshold (standalone, same hour): a relay a little behind only waits
+/// its turn, and batches would move that wait into the readers' sockets.
+constexpr std::chrono::milliseconds batch_after{20};
+
+bool holding(relay_ptr self) {
+  auto& st = self->state;
+  return st.flush_due || (st.busy && st.sockets->relay_wait() >= batch_after);
+}
+
+void deliver(relay_ptr self, bool hold, const std::shared_ptr<net::outbound>& out,
+             const net::shared_frame& frame, bool binary = false) {
+  if (!hold) {
+    if (binary)
+      out->send_binary(frame);
+    else
+      out->send(frame);
+    return;
+  }
+  auto& st = self->state;
+  auto [at, fresh] = st.held_at.emplace(out.get(), st.held.size());
+  if (fresh)
+    st.held.push_back(relay_state::held_frames{out, {}});
+  st.held[at->second].frames.push_back(net::batch_frame{frame, binary});
+  if (!st.flush_due) {
+    st.flush_due = true;
+    self->send(self, relay_flush_atom::value);
+  }
+}
+
+void flush(relay_ptr self) {
+  auto& st = self->state;
+  for (auto& h : st.held)
+    h.out->send_batch(h.frames);
+  st.held.clear();
+  st.held_at.clear();
+  st.flush_due = false;
+}
+
 } // namespace
 
 relay_actor::behavior_type
@@ -103,13 +156,14 @@ relay(relay_actor::stateful_pointer<relay_state> self,
       // One dialect today; each new dialect encodes here once, lazily, for
       // the recipients that speak it.
       protocol::frame native;
+      bool hold = holding(self);
       for (auto& t : st.found) {
         switch (t.d) {
           case dialect::native:
             if (!native)
               native = protocol::native::encode_shared(
                 e.event, static_cast<std::uint64_t>(e.seq));
-            t.out->send(native);
+            deliver(self, hold, t.out, native);
             break;
           case dialect::contest:
           case dialect::socketio:
@@ -128,15 +182,17 @@ relay(relay_actor::stateful_pointer<relay_state> self,
           return;
         // Encoded once; the same buffer for every recipient.
         auto frame = protocol::contest::encode_shared(e.event);
+        bool hold = holding(self);
         for (auto& t : st.found)
           if (t.d == dialect::contest)
-            t.out->send(frame);
+            deliver(self, hold, t.out, frame);
         st.found.clear();
         return;
       }
       // The shared part once; each recipient's own `you` spliced in. find()
       // skips closed sockets, so match recipients by id.
       auto parts = protocol::contest::encode_personal(e.event);
+      bool hold = holding(self);
       st.sockets->find_each(e.to, [&](std::size_t i, const socket_registry::target& t) {
         if (t.d != dialect::contest)
           return;
@@ -144,7 +200,8 @@ relay(relay_actor::stateful_pointer<relay_state> self,
         std::string frame;
         frame.reserve(parts.head.size() + you.size() + parts.tail.size());
         frame.append(parts.head).append(you).append(parts.tail);
-        t.out->send(std::make_shared<const std::string>(std::move(frame)));
+        deliver(self, hold, t.out,
+                std::make_shared<const std::string>(std::move(frame)));
       });
     },
     [=](sio_envelope& e) {
@@ -155,22 +212,29 @@ relay(relay_actor::stateful_pointer<relay_state> self,
         return;
       // Encoded once: the same buffers for every recipient.
       auto frames = protocol::socketio::encode(e.nsp, e.out);
+      bool hold = holding(self);
       for (auto& t : st.found) {
         if (t.d != dialect::socketio)
           continue;
-        t.out->send(frames.text);
+        deliver(self, hold, t.out, frames.text);
         for (auto& b : frames.binary)
-          t.out->send_binary(b);
+          deliver(self, hold, t.out, b, true);
       }
       st.found.clear();
     },
     [=](close_order& c) {
       pace(self);
       auto& st = self->state;
+      if (st.flush_due)
+        flush(self); // what was held for it goes before its close
       st.sockets->find({c.to}, st.found);
       for (auto& t : st.found)
         t.out->close(net::close_code{c.code}, c.reason);
       st.found.clear();
+    },
+    [=](relay_flush_atom) {
+      pace(self);
+      flush(self);
     },
   };
 }

@@ -6,6 +6,9 @@
 // actor sends a client goes this way, so a client's frames keep the order in
 // which its rooms and its connection actor produced them.
 //
+// When it falls behind it batches: a socket's frames from the messages that
+// queued up go out together (relay.cpp, "Batches").
+//
 // The socket table is node-local and shared with the doors, which add a
 // socket at the upgrade and remove it when it closes (on Asio threads): it is
 // a lock-protected map, never a message, because sockets cannot cross nodes.
@@ -15,6 +18,7 @@
 #include "net/server.hpp"
 
 #include <caf/actor_clock.hpp>
+#include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_actor.hpp>
@@ -82,6 +86,9 @@ private:
   std::atomic<std::int64_t> relay_wait_ns_{0};
 };
 
+/// The relay to itself: write the frames held while messages queued.
+using relay_flush_atom = caf::atom_constant<caf::atom("rflush")>;
+
 /// Writes events and close orders to the sockets of its node.
 using relay_actor = caf::typed_actor<
   // Encode once per dialect, write to every recipient still connected.
@@ -91,7 +98,9 @@ using relay_actor = caf::typed_actor<
   // Socket.IO packets for namespace sockets (and their binary attachments).
   caf::reacts_to<sio_envelope>,
   // Close a connection after what was sent to it before.
-  caf::reacts_to<close_order>>;
+  caf::reacts_to<close_order>,
+  // Its own: write what it held (relay.cpp, "Batches").
+  caf::reacts_to<relay_flush_atom>>;
 
 struct relay_state {
   static constexpr const char* name = "relay";
@@ -102,6 +111,15 @@ struct relay_state {
   caf::actor_clock::time_point last_start{};
   bool busy = false;
   double ns_per_message = 0;
+  // Frames held for one batch per socket while messages queue behind the
+  // one at hand (relay.cpp, "Batches"), in the order they were held.
+  struct held_frames {
+    std::shared_ptr<net::outbound> out;
+    std::vector<net::batch_frame> frames;
+  };
+  std::vector<held_frames> held;
+  std::unordered_map<const net::outbound*, std::size_t> held_at;
+  bool flush_due = false; // a relay_flush_atom is in the mailbox
 };
 
 relay_actor::behavior_type

@@ -343,3 +343,95 @@ TEST_CASE("ws writer: after detach nothing is written to the descriptor",
   rd.drain();
   CHECK(rd.buffered() == 0);
 }
+
+// -- batches (the relay's, when frames for one socket queued up) ----------------
+
+namespace {
+
+std::vector<proctord::net::batch_frame> batch_of(std::vector<std::string> texts,
+                                                 bool binary_last = false) {
+  std::vector<proctord::net::batch_frame> out;
+  for (auto& t : texts)
+    out.push_back({frame_of(t), false});
+  if (binary_last && !out.empty())
+    out.back().binary = true;
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("ws writer: a batch to an idle socket is written at once, in order, text and binary",
+          "[net][ws_writer]") {
+  pair_fds p{65536};
+  std::atomic<std::int64_t> backlog{0};
+  std::atomic<std::uint64_t> messages{0}, bytes{0};
+  frame_writer w{{}, {&backlog, &messages, &bytes}};
+  REQUIRE(w.attach(p.w) == status::written);
+  CHECK(w.send_batch(batch_of({"one", "two", "three"}, true)) == status::written);
+  CHECK(w.queued_frames() == 0);
+  frame_reader rd{p.r};
+  auto f = rd.read(3);
+  CHECK(f[0].payload == "one");
+  CHECK(f[1].payload == "two");
+  CHECK(f[2].payload == "three");
+  CHECK(f[0].op == 1);
+  CHECK(f[2].op == 2);
+  CHECK(messages == 3);
+  CHECK(bytes == 11);
+  CHECK(backlog == 0);
+}
+
+TEST_CASE("ws writer: a batch behind a blocked frame waits whole and keeps its order",
+          "[net][ws_writer]") {
+  pair_fds p{4096};
+  frame_writer w{{}};
+  REQUIRE(w.attach(p.w) == status::written);
+  std::string big(300000, 'x');
+  CHECK(w.send(opcode::text, frame_of(big)) == status::blocked);
+  CHECK(w.send_batch(batch_of({"a", "b", "c"})) == status::queued);
+  CHECK(w.send(opcode::text, frame_of("d")) == status::queued);
+  frame_reader rd{p.r};
+  pump(w, rd);
+  auto f = rd.read(5);
+  CHECK(f[0].payload.size() == big.size());
+  CHECK(f[1].payload == "a");
+  CHECK(f[2].payload == "b");
+  CHECK(f[3].payload == "c");
+  CHECK(f[4].payload == "d");
+}
+
+TEST_CASE("ws writer: a batch longer than the frame limit reaches a reader that keeps up",
+          "[net][ws_writer]") {
+  pair_fds p{1 << 20};
+  frame_writer w{{64 * 1024, 8}};
+  REQUIRE(w.attach(p.w) == status::written);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 100; ++i)
+    texts.push_back("m" + std::to_string(i));
+  CHECK(w.send_batch(batch_of(texts)) == status::written);
+  frame_reader rd{p.r};
+  auto f = rd.read(100);
+  for (int i = 0; i < 100; ++i)
+    CHECK(f[static_cast<std::size_t>(i)].payload == "m" + std::to_string(i));
+}
+
+TEST_CASE("ws writer: a batch to a reader that stopped blocks then overflows at the limit",
+          "[net][ws_writer]") {
+  pair_fds p{4096};
+  std::atomic<std::int64_t> backlog{0};
+  frame_writer w{{64 * 1024, 8}, {&backlog, nullptr, nullptr}};
+  REQUIRE(w.attach(p.w) == status::written);
+  std::vector<std::string> texts(4, std::string(3000, 'y'));
+  // The socket takes a little, then the rest waits: the caller arms a wait.
+  CHECK(w.send_batch(batch_of(texts)) == status::blocked);
+  status s = status::queued;
+  int batches = 0;
+  while (batches < 100 && (s = w.send_batch(batch_of(texts))) != status::overflow) {
+    CHECK(s == status::queued);
+    ++batches;
+  }
+  CHECK(s == status::overflow);
+  CHECK(batches < 100);
+  CHECK(w.send_batch(batch_of({"more", "still"})) == status::overflow);
+  CHECK(backlog == static_cast<std::int64_t>(w.queued_frames()));
+}

@@ -6,7 +6,6 @@
 
 #include <sqlite3.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -177,10 +176,6 @@ public:
   checkpointer(const checkpointer&) = delete;
   checkpointer& operator=(const checkpointer&) = delete;
 
-  /// Checkpoints the thread has completed, and those the writer ran itself.
-  std::uint64_t thread_checkpoints() const noexcept;
-  std::uint64_t writer_checkpoints() const noexcept;
-
 private:
   static int on_commit(void* self, sqlite3* db, const char* schema,
                        int frames);
@@ -197,8 +192,6 @@ private:
   bool wanted_ = false;
   bool stop_ = false;
   std::thread thread_;
-  std::atomic<std::uint64_t> thread_done_{0};
-  std::atomic<std::uint64_t> writer_done_{0};
 };
 
 // -- the event log (sqlite_replay.cpp) ----------------------------------------

@@ -3,8 +3,15 @@
 // once at spawn, advanced by the actor system's clock. In production that
 // clock is the steady clock; under CAF's test coordinator it is the
 // deterministic test clock, so a contest's schedule can be driven without
-// sleeping. The drift between the steady and the system clock over a
-// contest's hours is far below the schedule's resolution.
+// sleeping.
+//
+// A step of the system clock after the spawn (NTP, a VM restored from a
+// snapshot: this VM's clock has been seen slewing 5 ms a second and leaping
+// 48 s) is not followed: a running question neither loses nor gains the
+// step. A correction reaches the contest's times at its next spawn (a
+// restart), whose schedule is kept in epoch ms and so lands where the
+// corrected wall clock says. The integration tests keep time the same way
+// (tests/integration/lib/clock.mjs).
 
 #include <caf/actor_clock.hpp>
 

@@ -12,7 +12,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, brief, settle } from './lib/harness.mjs';
+import { startServer, brief, settle, now, rebase } from './lib/harness.mjs';
 import {
   ContestClient, createContest, lifecycle, checkFrame, checkAllFrames, rankingOf, sqlUntil,
 } from './lib/contest_client.mjs';
@@ -133,7 +133,7 @@ async function assertEnd(server, cid, players, endMs) {
   const expected = rankingOf(players.map((p) => p.sub), rows);
   let standings;
   for (const p of players) {
-    const end = checkFrame(await p.conn.next('contest_end', { timeout: Math.max(endMs - Date.now(), 0) + 4000 }));
+    const end = checkFrame(await p.conn.next('contest_end', { timeout: Math.max(endMs - now(), 0) + 4000 }));
     assert.equal(end.data.endTime, new Date(endMs).toISOString(), 'the schedule\'s end');
     assert.ok(p.conn.receivedAt(end) >= endMs - CLOCK_TOL_MS);
     standings ??= end.data.standings;
@@ -191,7 +191,7 @@ test('kill -9 twice mid-question while answers are in flight: every acked answer
 
     // c1 is still open: its end unchanged.
     let states = await reconnectAll(server, cid, players);
-    assert.ok(Date.now() < ends[0] - 500, 'the restart took too long for this test\'s plan');
+    assert.ok(now() < ends[0] - 500, 'the restart took too long for this test\'s plan');
     for (const p of players) {
       const st = states.get(p.sub);
       assert.equal(st.status, 'ACTIVE');
@@ -221,7 +221,7 @@ test('kill -9 twice mid-question while answers are in flight: every acked answer
     players[3].send(cid, 'c2');
     await server.kill({ keepFiles: true });
     for (const p of players) p.harvest();
-    await settle(Math.max(0, ends[1] - Date.now()) + 300);
+    await settle(Math.max(0, ends[1] - now()) + 300);
     server = await server.restart();
 
     // c2 ran out while the server was down: c3 is open, on the schedule.
@@ -231,7 +231,7 @@ test('kill -9 twice mid-question while answers are in flight: every acked answer
       assert.equal(st.status, 'ACTIVE');
       assert.equal(st.currentQuestion?.questionId, 'c3', `${p.sub}: ${brief(st)}`);
       assert.equal(st.currentQuestion.endsAt, new Date(ends[2]).toISOString());
-      assert.ok(Math.abs(st.remaining - Math.ceil((ends[2] - Date.now()) / 1000)) <= 1, `remaining ${st.remaining}`);
+      assert.ok(Math.abs(st.remaining - Math.ceil((ends[2] - now()) / 1000)) <= 1, `remaining ${st.remaining}`);
       for (const qid of p.acked.keys()) assert.ok(st.you.answered.includes(qid), `${p.sub}: acked ${qid} missing`);
       const b = checkFrame(await p.conn.next('question_broadcast'));
       assert.equal(b.data.questionId, 'c3');
@@ -288,9 +288,9 @@ test('SIGTERM in the middle of a contest: exit 0, restart, resync, resend, the c
       for (const e of p.conns[0].all('error')) assert.equal(e.data.code, 'STORE_UNAVAILABLE', brief(e));
     }
     server = await server.restart();
-    const before = Date.now();
+    const before = now();
     const states = await reconnectAll(server, cid, players);
-    const after = Date.now();
+    const after = now();
     for (const p of players) {
       const st = states.get(p.sub);
       assert.equal(st.status, 'ACTIVE');
@@ -321,7 +321,8 @@ test('kill -9 while paused, and while a startTime passes: both where their sched
       title: 'Paused across a crash', scoring: 'fixed',
       questions: [{ id: 'p1', text: 'P?', options: null, answer: 'p', points: 7, timeLimit: L }],
     });
-    const startAt = Date.now() + 1500;
+    rebase(); // a fresh frame for the startTime (lib/clock.mjs)
+    const startAt = now() + 1500;
     const scheduled = await createContest(server, {
       title: 'Starts while down', scoring: 'fixed', startTime: new Date(startAt).toISOString(),
       questions: [{ id: 's1', text: 'S?', options: null, answer: 's', points: 9, timeLimit: 3 }],
@@ -333,7 +334,7 @@ test('kill -9 while paused, and while a startTime passes: both where their sched
     const started = await lifecycle(server, paused, 'start');
     const endsAt = Date.parse(started.body.startTime) + L * 1000;
     await settle(1000);
-    const pausedAt = Date.now();
+    const pausedAt = now();
     const pr = await lifecycle(server, paused, 'pause');
     assert.equal(pr.status, 200);
     const left = checkFrame(await c.next('contest_paused')).data.remaining;
@@ -341,7 +342,7 @@ test('kill -9 while paused, and while a startTime passes: both where their sched
     const leftMs = endsAt - row.pausedAt;
     assert.ok(row.pausedAt >= pausedAt - CLOCK_TOL_MS);
     await server.kill({ keepFiles: true });
-    await settle(Math.max(0, startAt - Date.now()) + 400);
+    await settle(Math.max(0, startAt - now()) + 400);
     server = await server.restart();
 
     const c2 = await p.connect(server);
@@ -367,9 +368,9 @@ test('kill -9 while paused, and while a startTime passes: both where their sched
     assert.equal((await c2.submit(scheduled, 's1', 's')).data?.pointsAwarded, 9);
 
     // Resume: the paused question gets back the time it had.
-    const resumedAt = Date.now();
+    const resumedAt = now();
     const rr = await lifecycle(server, paused, 'resume');
-    const resumedAck = Date.now();
+    const resumedAck = now();
     assert.equal(rr.status, 200, brief(rr.body));
     const cr = checkFrame(await c2.next('contest_resumed'));
     assert.deepEqual(cr.data, { contestId: paused, remaining: left });

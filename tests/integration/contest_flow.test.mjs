@@ -9,7 +9,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { brief, settle } from './lib/harness.mjs';
+import { brief, settle, now } from './lib/harness.mjs';
 import {
   serverForFile, api, adminToken, createContest, lifecycle, checkFrame,
   checkAllFrames, checkQuestion, isIso, rankingOf, sqlUntil, allKeys,
@@ -466,7 +466,7 @@ test('speed scoring: round(points × (1 − 0.5 × elapsed/timeLimit)) from the 
   await c.next('question_broadcast');
 
   const timed = async (client, answer, key) => {
-    const sentAt = Date.now();
+    const sentAt = now();
     const res = await client.submit(cid, 's1', answer, key);
     return { res: checkFrame(res), sentAt, gotAt: client.receivedAt(res) };
   };

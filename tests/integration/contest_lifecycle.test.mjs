@@ -8,7 +8,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { brief, settle } from './lib/harness.mjs';
+import { brief, settle, now, rebase } from './lib/harness.mjs';
 import {
   serverForFile, api, adminToken, createContest, lifecycle, checkFrame, checkAllFrames, isIso, sqlUntil,
 } from './lib/contest_client.mjs';
@@ -53,9 +53,9 @@ test('pause and resume: contest_paused/contest_resumed, CONTEST_NOT_ACTIVE, the 
   assert.equal(endsAt, startMs + L * 1000);
   await settle(1200); // pause about 1.2 s into question a
 
-  const pausedAt = Date.now();
+  const pausedAt = now();
   const pr = await lifecycle(server, cid, 'pause');
-  const pausedAck = Date.now();
+  const pausedAck = now();
   assert.equal(pr.status, 200, brief(pr.body));
   assert.equal(pr.body.status, 'PAUSED');
   assert.equal(pr.body.currentQuestion?.questionId, 'a');
@@ -107,9 +107,9 @@ test('pause and resume: contest_paused/contest_resumed, CONTEST_NOT_ACTIVE, the 
   for (const x of p1.received.slice(0, pauseIdx)) x.consumed = true;
   await p1.expectNone(['timer_update', 'question_change'], 1500);
 
-  const resumedAt = Date.now();
+  const resumedAt = now();
   const rr = await lifecycle(server, cid, 'resume');
-  const resumedAck = Date.now();
+  const resumedAck = now();
   assert.equal(rr.status, 200, brief(rr.body));
   assert.equal(rr.body.status, 'ACTIVE');
   for (const c of [p1, p2, p1b]) {
@@ -123,13 +123,13 @@ test('pause and resume: contest_paused/contest_resumed, CONTEST_NOT_ACTIVE, the 
   assert.ok(shift >= resumedAt - pausedAck - CLOCK_TOL_MS && shift <= resumedAck - pausedAt + CLOCK_TOL_MS,
     `endsAt moved by ${shift} ms; the pause lasted ${resumedAt - pausedAck}..${resumedAck - pausedAt} ms`);
   // An answer now: its elapsed time leaves out the pause.
-  const sentAt = Date.now();
+  const sentAt = now();
   const r = checkFrame(await p2.submit(cid, 'a', 'X'));
   assert.equal(r.data.correct, true);
   assert.equal(r.data.pointsAwarded, 10);
   const [ans] = await server.sql(`SELECT elapsedMs FROM contest_answers WHERE contestId = ${q(cid)} AND userId = 'lp2'`);
   const opensAt = newEnds - L * 1000;
-  assert.ok(ans.elapsedMs >= sentAt - opensAt - CLOCK_TOL_MS && ans.elapsedMs <= Date.now() - opensAt + CLOCK_TOL_MS,
+  assert.ok(ans.elapsedMs >= sentAt - opensAt - CLOCK_TOL_MS && ans.elapsedMs <= now() - opensAt + CLOCK_TOL_MS,
     `elapsedMs ${ans.elapsedMs}, expected about ${sentAt - opensAt} (paused time excluded)`);
   assert.ok(ans.elapsedMs < L * 1000);
 
@@ -162,7 +162,8 @@ test('pause and resume: contest_paused/contest_resumed, CONTEST_NOT_ACTIVE, the 
 });
 
 test('a startTime a couple of seconds ahead (with an offset) starts the contest by itself', async () => {
-  const startAt = Math.ceil((Date.now() + 2000) / 1000) * 1000 + 250;
+  rebase(); // a fresh frame for the startTime (lib/clock.mjs)
+  const startAt = Math.ceil((now() + 2000) / 1000) * 1000 + 250;
   // The same instant written with a +02:00 offset.
   const local = new Date(startAt + 2 * 3600 * 1000).toISOString().replace('Z', '+02:00');
   const cid = await createContest(server, {

@@ -12,7 +12,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { brief } from './lib/harness.mjs';
+import { brief, now } from './lib/harness.mjs';
 import {
   WAIT_MS, startStudyServer, rest, expectHttpError, createUser, createRoom, joinRest, broadcast,
   occupancyOf, connectStudy, adminToken, studentToken, RawStudyWs, until,
@@ -102,7 +102,7 @@ test(`missed pongs: ${MAX_MISSED} pings unanswered → CONNECTION_TIMEOUT and a 
   const l = await createUser(server, 'Lively Liz', { localAddress: '127.0.0.4' });
   const lively = await connect(roomId, 'lively (answers)', { localAddress: '127.0.0.4' });
   await lively.join(l.userId);
-  const since = Date.now();
+  const since = now();
   const quiet = await connect(roomId, 'quiet (never answers)', { localAddress: '127.0.0.3', autoPong: false });
   await quiet.join(q.userId);
   await lively.waitFor('user-joined', (d) => d?.userId === q.userId);
@@ -115,7 +115,7 @@ test(`missed pongs: ${MAX_MISSED} pings unanswered → CONNECTION_TIMEOUT and a 
   for (const s of [quiet, orphan]) {
     await s.expectError('CONNECTION_TIMEOUT', bound);
     assert.equal(await s.waitClosed(), 'io server disconnect');
-    assert.ok(Date.now() - since < bound + 1000, `${s.label}: dropped after ${Date.now() - since} ms`);
+    assert.ok(now() - since < bound + 1000, `${s.label}: dropped after ${now() - since} ms`);
     const names = s.events.map((e) => e.name);
     assert.deepEqual(names.slice(names.indexOf('ping')),
       [...Array(MAX_MISSED).fill('ping'), 'error', 'disconnect'], `${s.label}: ${names.join(', ')}`);

@@ -7,11 +7,12 @@ import { before, after } from 'node:test';
 import WebSocket from 'ws';
 import { brief, DEFAULT_TIMEOUT_MS, QUIET_MS } from './client.mjs';
 import { startServer } from './server.mjs';
+import { now, rebase } from './clock.mjs';
 
 export const CONTEST_PATH = '/ws/contest';
 
 /// A contest-dialect client. Frames are `{event, data, timestamp}`; every
-/// one received is kept in `received` as {msg, at (Date.now() on receipt),
+/// one received is kept in `received` as {msg, at (now() on receipt),
 /// consumed}. next()/waitFor() consume in arrival order.
 export class ContestClient {
   /// Resolves once the WebSocket is open (a refused token is still opened,
@@ -61,7 +62,7 @@ export class ContestClient {
   }
 
   _onMessage(data, isBinary) {
-    const at = Date.now();
+    const at = now();
     let msg;
     if (isBinary) msg = { event: '<binary frame>', bytes: data.length };
     else {
@@ -263,6 +264,10 @@ export function adminToken(server, sub = 'admin-1') {
 
 /// POST /api/contests as an admin; asserts 201 and returns the contestId.
 export async function createContest(server, def, token = adminToken(server)) {
+  // The contest's clock is anchored when it is created; so is now(). (A test
+  // that computes a startTime anchors just before it, so that `def` and the
+  // contest share a frame too.)
+  rebase();
   const r = await api(server, 'POST', '/api/contests', { token, body: def });
   assert.equal(r.status, 201, `POST /api/contests: ${r.status} ${brief(r.body)}`);
   assert.equal(typeof r.body.contestId, 'string');
@@ -446,11 +451,11 @@ export function rankingOf(participants, answers) {
 /// Polls the database (the contest row is written after contest_end goes
 /// out) until `query` returns rows satisfying pred; → the rows.
 export async function sqlUntil(server, query, pred, timeout = 3000) {
-  const until = Date.now() + timeout;
+  const until = now() + timeout;
   for (;;) {
     const rows = await server.sql(query);
     if (pred(rows)) return rows;
-    if (Date.now() > until) throw new Error(`${query}: still ${brief(rows, 800)} after ${timeout} ms`);
+    if (now() > until) throw new Error(`${query}: still ${brief(rows, 800)} after ${timeout} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

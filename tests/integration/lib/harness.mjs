@@ -19,6 +19,7 @@ export {
   token, badTokens, decodeToken, verifyHs256, randomSecret, b64url,
 } from './tokens.mjs';
 export { sql, q, sqlBool } from './db.mjs';
+export { now, rebase } from './clock.mjs';
 export { is, expectShape } from './shapes.mjs';
 export {
   DURABLE_TYPES, resumeTokenOf, seqsOf, lastSeqOf, assertStrictlyIncreasing, assertSeqOnDurable,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Client } from './client.mjs';
 import { randomSecret, token } from './tokens.mjs';
 import { sql } from './db.mjs';
+import { rebase } from './clock.mjs';
 
 const STARTUP_TIMEOUT_MS = 10000;
 const SHUTDOWN_TIMEOUT_MS = 10000;
@@ -51,6 +52,8 @@ export async function startServer(opts = {}) {
   const extraArgs = opts.args ?? [];
   const args = ['--port', '0', '--bind', '127.0.0.1', '--db', db,
     '--jwt-secret', secret, ...extraArgs];
+  // The contests it restores anchor their clocks at startup: so does now().
+  rebase();
   const child = spawn(bin, args, {
     cwd: dir,
     env: { ...process.env, ...(opts.env ?? {}) },

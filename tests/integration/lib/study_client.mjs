@@ -9,6 +9,7 @@ import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { brief, QUIET_MS } from './client.mjs';
 import { startServer } from './server.mjs';
+import { now } from './clock.mjs';
 
 /// How long a test waits for an expected event or close.
 export const WAIT_MS = 8000;
@@ -229,7 +230,7 @@ export class StudySocket {
   }
 
   _record(name, args) {
-    const entry = { name, args, at: Date.now(), consumed: false };
+    const entry = { name, args, at: now(), consumed: false };
     this.events.push(entry);
     for (let i = 0; i < this.waiters.length; i += 1) {
       const w = this.waiters[i];
@@ -379,11 +380,11 @@ export class RawStudyWs {
   }
 
   async next(timeout = WAIT_MS) {
-    const deadline = Date.now() + timeout;
+    const deadline = now() + timeout;
     for (;;) {
       if (this.queue.length > 0) return this.queue.shift();
       if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`closed; frames: ${brief(this.frames)}`);
-      const left = deadline - Date.now();
+      const left = deadline - now();
       if (left <= 0) throw new Error(`no frame within ${timeout} ms; frames: ${brief(this.frames)}`);
       await new Promise((resolve) => {
         const timer = setTimeout(resolve, left);
@@ -410,9 +411,9 @@ export class RawStudyWs {
 /// Resolves once cond() is true (checked every 20 ms); fails after timeout
 /// with `what` and the server's log tail.
 export async function until(server, cond, what, timeout = WAIT_MS) {
-  const deadline = Date.now() + timeout;
+  const deadline = now() + timeout;
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeout} ms\n${server.logTail(15)}`);
+    if (now() > deadline) throw new Error(`${what}: not within ${timeout} ms\n${server.logTail(15)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -420,12 +421,12 @@ export async function until(server, cond, what, timeout = WAIT_MS) {
 /// Polls the database until `query` returns rows satisfying `pred` (a
 /// write the server makes after the event a test saw). Returns the rows.
 export async function sqlUntil(server, query, pred, timeout = WAIT_MS) {
-  const deadline = Date.now() + timeout;
+  const deadline = now() + timeout;
   let rows;
   for (;;) {
     rows = await server.sql(query);
     if (pred(rows)) return rows;
-    if (Date.now() > deadline) {
+    if (now() > deadline) {
       throw new Error(`${query}: rows never satisfied ${pred}: ${brief(rows, 800)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

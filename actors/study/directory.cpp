@@ -20,9 +20,18 @@ namespace sio = protocol::socketio;
 constexpr auto store_timeout = std::chrono::seconds{10};
 constexpr std::string_view room_prefix = "/public-room/";
 
+/// Wall-clock epoch ms: for the times stored and shown.
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// The actor clock (steady in production) in ms: for the windows the limits
+/// count in, which a step of the wall clock must neither open nor stretch.
+std::int64_t steady_ms(self_ptr self) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           self->clock().now().time_since_epoch())
     .count();
 }
 
@@ -67,7 +76,7 @@ std::size_t holds(self_ptr self, const std::string& hash) {
   auto i = st.per_address.find(hash);
   if (i == st.per_address.end())
     return 0;
-  auto cutoff = now_ms() - st.cfg.stale_after.count();
+  auto cutoff = steady_ms(self) - st.cfg.stale_after.count();
   auto& v = i->second;
   v.erase(std::remove_if(v.begin(), v.end(),
                          [cutoff](auto& e) { return e.second < cutoff; }),
@@ -104,7 +113,7 @@ void on_join(self_ptr self, sio_join& j) {
     return;
   }
   auto key = socket_key(j.from.at);
-  st.per_address[hash].emplace_back(key, now_ms());
+  st.per_address[hash].emplace_back(key, steady_ms(self));
   self->send(j.conn, sio_seated{j.from.at.channel, true});
   auto room_id = j.from.nsp.substr(room_prefix.size());
   study_directory_state::socket_entry e{j.from, j.conn, hash, room_id, {}};
@@ -217,7 +226,7 @@ void tick(self_ptr self) {
 caf::result<study_reply> create_user(self_ptr self, study_request& req) {
   auto& st = self->state;
   auto hash = protocol::keyed_hash(st.cfg.hash_key, req.address);
-  auto now = now_ms();
+  auto now = steady_ms(self);
   auto& times = st.creations[hash];
   while (!times.empty() && times.front() <= now - 60'000)
     times.pop_front();
@@ -226,7 +235,7 @@ caf::result<study_reply> create_user(self_ptr self, study_request& req) {
                    "at most " + std::to_string(st.cfg.user_rate_per_minute)
                      + " users per address per minute");
   times.push_back(now);
-  persistence::public_user_record row{make_uuid(), req.name, hash, now};
+  persistence::public_user_record row{make_uuid(), req.name, hash, now_ms()};
   persistence::write_set ws;
   ws.public_users.push_back(row);
   auto rp = self->make_response_promise<study_reply>();

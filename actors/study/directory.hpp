@@ -51,9 +51,10 @@ struct study_directory_state {
   relay_actor relay;
   std::unordered_map<std::string, persistence::public_user_record> users;
   std::map<std::string, room_entry> rooms;
-  /// Per address hash: when its last users were created (ms).
+  /// Per address hash: when its last users were created (actor clock, ms).
   std::unordered_map<std::string, std::deque<std::int64_t>> creations;
-  /// Per address hash: its sockets (keys) and when each connected (ms).
+  /// Per address hash: its sockets (keys) and when each connected (actor
+  /// clock, ms).
   std::unordered_map<std::string, std::vector<std::pair<std::uint64_t, std::int64_t>>>
     per_address;
   std::unordered_map<std::uint64_t, socket_entry> sockets;

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import {
   startServer, uid, q, createRoom, admit, startRoom, settle,
 } from './lib/harness.mjs';
+import { now } from './lib/clock.mjs';
 
 const servers = [];
 after(async () => {
@@ -70,10 +71,10 @@ describe('a host that stops reading', () => {
     // The bystander is served, and the room saw the host go.
     await bystander.ping();
     let status;
-    const deadline = Date.now() + 15_000;
+    const deadline = now() + 15_000;
     for (;;) {
       status = await bystander.status(roomId);
-      if (status.hostConnected === false || Date.now() > deadline) break;
+      if (status.hostConnected === false || now() > deadline) break;
       await settle(200);
     }
     assert.equal(status.hostConnected, false,
@@ -136,8 +137,8 @@ describe('rate limiting (--rate-limit 5 --rate-burst 5)', () => {
 
     // Once the bucket refills the flooder is served again, on the same connection.
     let served = false;
-    const deadline = Date.now() + 5000;
-    while (!served && Date.now() < deadline) {
+    const deadline = now() + 5000;
+    while (!served && now() < deadline) {
       await settle(250);
       c.send({ type: 'HEARTBEAT' });
       const m = await c.next(['HEARTBEAT_ACK', 'ERROR']);
@@ -191,8 +192,8 @@ describe('overload (--max-queued-frames 20)', () => {
     // are accepted once more.
     stalled.ws._socket.resume();
     let accepted = false;
-    const deadline = Date.now() + 15_000;
-    while (!accepted && Date.now() < deadline) {
+    const deadline = now() + 15_000;
+    while (!accepted && now() < deadline) {
       await settle(200);
       host.send({ type: 'ANNOUNCE', roomId, message: 'back to normal' });
       const m = await host.next(['ANNOUNCEMENT', 'ERROR'], { timeout: 10_000 });

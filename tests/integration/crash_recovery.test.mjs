@@ -29,6 +29,7 @@ import WebSocket from 'ws';
 import {
   startServer, sql, eventLog, addressedTo, brief, DURABLE_TYPES,
 } from './lib/harness.mjs';
+import { now } from './lib/clock.mjs';
 
 const ROOMS = 4;
 const PARTICIPANTS = 10;
@@ -43,9 +44,9 @@ const VIOLATION_TYPE = { FULLSCREEN_EXIT: 'FULLSCREEN_EXIT', TAB_BLUR: 'TAB_SWIT
 /// Waits until cond() holds, checking every 20 ms; fails with `what` after
 /// `timeout` ms.
 async function waitUntil(cond, timeout, what) {
-  const until = Date.now() + timeout;
+  const until = now() + timeout;
   while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeout} ms waiting for ${what()}`);
+    if (now() > until) throw new Error(`timed out after ${timeout} ms waiting for ${what()}`);
     await sleep(20);
   }
 }
@@ -301,7 +302,7 @@ class Agent {
 let loadRun = null;
 
 test('crash recovery: 4 × kill -9 under continuous submissions and violations', { timeout: 180000 }, async () => {
-  const started = Date.now();
+  const started = now();
   let srv = await startServer({ args: ['--rate-limit', '100000', '--rate-burst', '100000'] });
   const run = {
     lateExamples: [],
@@ -369,20 +370,20 @@ test('crash recovery: 4 × kill -9 under continuous submissions and violations',
     // -- load, kill -9, restart, resume, resend: KILLS times, then a last run --
     for (let phase = 0; phase <= KILLS; phase += 1) {
       const before = { ...run.counts };
-      const t0 = Date.now();
+      const t0 = now();
       run.stopping = false;
       const loops = participants.map((p) => p.loop());
       if (phase < KILLS) {
         await sleep(500 + Math.random() * 1500);
-        const killedAfter = Date.now() - t0;
+        const killedAfter = now() - t0;
         const outcome = await srv.kill({ keepFiles: true });
         assert.equal(outcome.signal, 'SIGKILL', `phase ${phase}: the server died otherwise: ${JSON.stringify(outcome)}\n${srv.logTail(30)}`);
         await Promise.all(loops);
         await waitUntil(() => [...hosts, ...participants].every((a) => !a.open), 5000,
           () => 'every connection to notice the kill');
-        const t1 = Date.now();
+        const t1 = now();
         srv = await srv.restart();
-        const restartMs = Date.now() - t1;
+        const restartMs = now() - t1;
         const replayedBefore = [...hosts, ...participants].reduce((a, x) => a + x.stats.replayed, 0);
         // Hosts first: once their replay is in, a participant's unconfirmed
         // violations are exactly the ones never committed.
@@ -495,7 +496,7 @@ test('crash recovery: 4 × kill -9 under continuous submissions and violations',
     const events = [...logs.values()].reduce((n, l) => n + l.length, 0);
     const replayed = agents.reduce((n, a) => n + a.stats.replayed, 0);
     const late = agents.reduce((n, a) => n + a.stats.lateAfterReplay, 0);
-    const secs = (Date.now() - started) / 1000;
+    const secs = (now() - started) / 1000;
     console.log(`# crash recovery: ${KILLS} kills, ${ROOMS} rooms × (1 host + ${PARTICIPANTS} participants), ${secs.toFixed(1)} s`);
     for (const ph of phases) {
       console.log(ph.final

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { now } from './lib/clock.mjs';
 
 const execFileP = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -68,9 +69,9 @@ function member(port, room) {
 }
 
 const until = async (what, ms = 5000) => {
-  const end = Date.now() + ms;
+  const end = now() + ms;
   while (!what()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
+    if (now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 10));
   }
 };

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import {
   startConformance, EioHttp, RawWs, checkOpen, sleep, PING_INTERVAL, PING_TIMEOUT, MAX_PAYLOAD,
 } from './lib/conformance.mjs';
+import { now } from './lib/clock.mjs';
 
 const SEP = '\x1e';
 /// How long a dead session may take to be noticed: well above the
@@ -226,7 +227,7 @@ test('heartbeat over WebSocket: a ping every pingInterval, answered with "3" (3 
 });
 
 test('heartbeat over WebSocket: a connection that never answers a ping is closed', async () => {
-  const since = Date.now();
+  const since = now();
   const s = ws();
   await s.expectClose(CLOSE_WITHIN_MS, since);
   assert.ok(s.frames[0].startsWith('0'));

@@ -20,6 +20,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { brief } from './client.mjs';
+import { now } from './clock.mjs';
 
 export const PING_INTERVAL = 300;
 export const PING_TIMEOUT = 200;
@@ -115,10 +116,10 @@ export class ConformanceServer {
   }
 
   async _ready() {
-    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    const deadline = now() + STARTUP_TIMEOUT_MS;
     let gone = null;
     this.exited.then((r) => { gone = r; });
-    while (Date.now() < deadline) {
+    while (now() < deadline) {
       if (gone) {
         throw new Error(`sio-conformance exited during startup ${JSON.stringify(gone)}\n${this.logTail()}`);
       }
@@ -195,7 +196,7 @@ export class RawWs {
     });
     this.closed = new Promise((resolve) => {
       this.ws.once('close', (code, reason) => {
-        this.closedAt = Date.now();
+        this.closedAt = now();
         resolve({ code, reason: reason.toString() });
       });
     });
@@ -237,14 +238,14 @@ export class RawWs {
   /// The next frame in arrival order. Pings ("2") are skipped unless
   /// {pings: true}. Fails if the socket closes or nothing comes in time.
   async next({ pings = false, timeout = WAIT_MS } = {}) {
-    const deadline = Date.now() + timeout;
+    const deadline = now() + timeout;
     for (;;) {
       while (this.queue.length > 0) {
         const frame = this.queue.shift();
         if (pings || frame !== '2') return frame;
       }
       if (this.isClosed) throw new Error(`${this.url}: closed while waiting; ${this.describe()}`);
-      const left = deadline - Date.now();
+      const left = deadline - now();
       if (left <= 0) throw new Error(`${this.url}: no frame within ${timeout} ms; ${this.describe()}`);
       await new Promise((resolve) => {
         const timer = setTimeout(resolve, left);
@@ -262,7 +263,7 @@ export class RawWs {
 
   /// Resolves {code, reason, ms} once closed (ms since `since`); fails if
   /// still open after `timeout`.
-  async expectClose(timeout = WAIT_MS, since = Date.now()) {
+  async expectClose(timeout = WAIT_MS, since = now()) {
     let timer;
     const r = await Promise.race([
       this.closed,

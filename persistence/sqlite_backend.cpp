@@ -108,8 +108,9 @@ public:
       select_last_seq_(db_.get(), "last seq",
                        "SELECT seq FROM events WHERE roomId = ?1"
                        " ORDER BY seq DESC LIMIT 1"),
-      // Both scan the partial UNIQUE index (its WHERE is the query's), so
-      // they read only keyed rows, in (userId, key) order.
+      // Both scan the room's range of the UNIQUE (roomId, userId,
+      // idempotencyKey) index in (userId, key) order; keyless rows sort
+      // first within a user (NULL) and are skipped there.
       select_submission_keys_(db_.get(), "load submission idempotency keys",
                               "SELECT userId, idempotencyKey, submittedAt"
                               " FROM submissions WHERE roomId = ?1"

@@ -83,6 +83,22 @@ public:
     return out;
   }
 
+  /// SQLite's plan for `query`: each step's detail, joined by ';'.
+  std::string plan(const std::string& query) {
+    sqlite3_stmt* st = nullptr;
+    const auto sql = "EXPLAIN QUERY PLAN " + query;
+    INFO(sql);
+    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr)
+            == SQLITE_OK);
+    std::string out;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      const auto* t = sqlite3_column_text(st, 3); // id, parent, notused, detail
+      out.append(t ? reinterpret_cast<const char*>(t) : "").append(";");
+    }
+    sqlite3_finalize(st);
+    return out;
+  }
+
 private:
   sqlite3* db_ = nullptr;
 };

@@ -10,11 +10,11 @@
 using namespace proctord::persistence;
 using namespace proctord::persistence::test;
 
-TEST_CASE("open creates the schema at user_version 6") {
+TEST_CASE("open creates the schema at user_version 7") {
   temp_db file;
   auto db = open_sqlite(file.path());
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 6);
+  CHECK(c.integer("PRAGMA user_version") == 7);
   CHECK(columns_of(c, "rooms")
         == "roomId,hostId,hostName,roomname,maxGuests,question,duration,"
            "isPublic,status,createdAt,startedAt,endsAt,endedAt");
@@ -96,7 +96,7 @@ TEST_CASE("reopening an existing database is idempotent and keeps its data") {
     CHECK(db->load_members("r1").size() == 1);
   }
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 6);
+  CHECK(c.integer("PRAGMA user_version") == 7);
 }
 
 TEST_CASE("the sync mode sets PRAGMA synchronous on the store's connection") {

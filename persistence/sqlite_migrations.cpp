@@ -364,9 +364,10 @@ CREATE TABLE live_pids (
   // rows: SQLite's UNIQUE counts NULLs as distinct, so keyless rows still
   // never collide, and the (roomId, userId) prefix still serves a user's
   // rows and load_idempotency_keys. One b-tree fewer to write per violation
-  // and per submission: the violations benchmark spent 178 µs of server
-  // CPU per violation instead of 196 (tools/bench/README.md). Rows of
-  // earlier versions fit: the partial index kept keyed rows unique.
+  // and per submission: the violations benchmark spent 183 µs of server
+  // CPU per violation instead of 192, medians of three
+  // (tools/bench/README.md). Rows of earlier versions fit: the partial
+  // index kept keyed rows unique.
   R"sql(
 DROP INDEX violations_room_user;
 DROP INDEX violations_idempotency;

@@ -3,6 +3,7 @@
 // sqlite3 connection, a spy on the store's own connection, and records.
 
 #include "persistence/backend.hpp"
+#include "persistence/sqlite_detail.hpp"
 #include "tests/sqlite_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -41,6 +42,20 @@ public:
   }
   long long integer(const std::string& sql) { return std::stoll(text(sql)); }
 };
+
+/// Creates `path` as release `version` left a new file: that schema
+/// version, in WAL mode, no rows. Checked through another connection.
+inline void create_at_version(const std::string& path, int version) {
+  {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+    sqlite_detail::db_handle db(raw);
+    sqlite_detail::configure(raw, sync_mode::normal);
+    sqlite_detail::migrate(raw, version);
+  }
+  other_connection c(path);
+  REQUIRE(c.integer("PRAGMA user_version") == version);
+}
 
 /// Captures the sqlite3* of the next connection opened in this process (an
 /// SQLite auto-extension), so tests can ask the backend's own connection for

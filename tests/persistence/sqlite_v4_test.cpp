@@ -21,15 +21,8 @@ const std::vector<std::string> contest_tables = {
 /// Creates `path` as release 3 left it: schema version 3, in WAL mode, with
 /// one room, its host and a guest, a submission and two logged events.
 void create_v3_database(const std::string& path) {
-  {
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
-    sqlite_detail::db_handle db(raw);
-    sqlite_detail::configure(raw, sync_mode::normal);
-    sqlite_detail::migrate(raw, 3);
-  }
+  create_at_version(path, 3);
   other_connection c(path);
-  REQUIRE(c.integer("PRAGMA user_version") == 3);
   c.exec("INSERT INTO rooms (roomId, hostId, hostName, roomname, maxGuests,"
          " question, duration, isPublic, status, createdAt, startedAt)"
          " VALUES ('R1', 'h1', 'Hannah', 'Interview', 5, 'Q?', 60, 0, 'LIVE',"

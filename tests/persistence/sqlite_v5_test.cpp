@@ -20,15 +20,8 @@ const std::vector<std::string> study_tables = {
 /// Creates `path` as release 4 left it: schema version 4, in WAL mode, with
 /// one room and its host, and one contest with a question and a participant.
 void create_v4_database(const std::string& path) {
-  {
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
-    sqlite_detail::db_handle db(raw);
-    sqlite_detail::configure(raw, sync_mode::normal);
-    sqlite_detail::migrate(raw, 4);
-  }
+  create_at_version(path, 4);
   other_connection c(path);
-  REQUIRE(c.integer("PRAGMA user_version") == 4);
   c.exec("INSERT INTO rooms (roomId, hostId, hostName, roomname, maxGuests,"
          " question, duration, isPublic, status, createdAt)"
          " VALUES ('R1', 'h1', 'Hannah', 'Interview', 5, 'Q?', 60, 1,"

@@ -23,15 +23,8 @@ const std::vector<std::string> live_tables = {
 /// a room and its host, a contest with a question, and a public room with
 /// its member.
 void create_v5_database(const std::string& path) {
-  {
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
-    sqlite_detail::db_handle db(raw);
-    sqlite_detail::configure(raw, sync_mode::normal);
-    sqlite_detail::migrate(raw, 5);
-  }
+  create_at_version(path, 5);
   other_connection c(path);
-  REQUIRE(c.integer("PRAGMA user_version") == 5);
   c.exec("INSERT INTO rooms (roomId, hostId, hostName, roomname, maxGuests,"
          " question, duration, isPublic, status, createdAt)"
          " VALUES ('R1', 'h1', 'Hannah', 'Interview', 5, 'Q?', 60, 1,"

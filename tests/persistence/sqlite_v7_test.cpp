@@ -20,15 +20,8 @@ namespace {
 /// a room, keyed and keyless violations and submissions of one user, and a
 /// keyed violation of another.
 void create_v6_database(const std::string& path) {
-  {
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
-    sqlite_detail::db_handle db(raw);
-    sqlite_detail::configure(raw, sync_mode::normal);
-    sqlite_detail::migrate(raw, 6);
-  }
+  create_at_version(path, 6);
   other_connection c(path);
-  REQUIRE(c.integer("PRAGMA user_version") == 6);
   c.exec("INSERT INTO rooms (roomId, hostId, hostName, roomname, maxGuests,"
          " question, duration, isPublic, status, createdAt)"
          " VALUES ('R1', 'h1', 'Hannah', 'Interview', 5, 'Q?', 60, 1,"

@@ -74,6 +74,11 @@ public:
                         "INSERT INTO violations (roomId, userId, type,"
                         " timestamp, violationCount, idempotencyKey)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+      // A violation carries the member's new count (README.md, "Transactions
+      // and write sets"): one column, found through UNIQUE (roomId, userId).
+      update_violation_count_(db_.get(), "update member violation count",
+                              "UPDATE room_users SET violationCount = ?3"
+                              " WHERE roomId = ?1 AND userId = ?2"),
       insert_submission_(db_.get(), "insert submission",
                          "INSERT INTO submissions (roomId, userId, code,"
                          " language, submittedAt, idempotencyKey)"
@@ -355,6 +360,11 @@ private:
       .integer(5, v.violation_count)
       .text_or_null(6, v.idempotency_key)
       .run();
+    stmt_use(update_violation_count_)
+      .text(1, v.room_id)
+      .text(2, v.user_id)
+      .integer(3, v.violation_count)
+      .run(); // no member row (the room never stages one so): the row stays
   }
 
   void write(const submission_record& s) {
@@ -423,7 +433,8 @@ private:
   statement begin_, commit_, rollback_;
   statement savepoint_, release_, rollback_to_;
   statement upsert_room_, upsert_member_, upsert_join_attempt_;
-  statement insert_violation_, insert_submission_, insert_kick_;
+  statement insert_violation_, update_violation_count_;
+  statement insert_submission_, insert_kick_;
   statement insert_event_;
   statement select_rooms_, select_members_, select_pending_;
   statement select_room_exists_;

@@ -28,9 +28,8 @@ void record_violation(self_ptr self, step s, const std::string& user_id,
   s.ws.violations.push_back(persistence::violation_record{
     self->state.room_id(), user_id, std::string{protocol::to_string(type)}, now,
     count, key});
-  auto row = member_row(self, *m);
-  row.violation_count = count;
-  s.ws.members.push_back(std::move(row));
+  // The violation row carries the count; the store writes it into the
+  // member's row too (persistence/README.md), so no member row is staged.
   stage(self, s, to_host, {},
         evt::violation_detected{user_id, m->username, type, count, now}, now);
   commit_hooks hooks;

@@ -124,6 +124,59 @@ TEST_CASE("violations, submissions and kicks are stored once committed") {
   CHECK(c.text("SELECT reason FROM kick_events") == "too many violations");
 }
 
+TEST_CASE("a violation counts itself in its member's row, and only there") {
+  temp_db file;
+  auto db = open_sqlite(file.path());
+  other_connection c(file.path());
+  write_set setup;
+  setup.rooms = {make_room("r"), make_room("s")};
+  setup.members = {make_member("r", "u"), make_member("r", "v"),
+                   make_member("s", "u")};
+  commit_one(*db, setup);
+
+  // The room stages the violation alone; the store keeps the count.
+  write_set first;
+  first.violations.push_back({"r", "u", "TAB_SWITCH", 10, 1, "k-1"});
+  commit_one(*db, first);
+  write_set second;
+  second.violations.push_back({"r", "u", "FULLSCREEN_EXIT", 11, 2, ""});
+  commit_one(*db, second);
+  const auto members = db->load_members("r");
+  REQUIRE(members.size() == 2);
+  CHECK(members[0].user_id == "u");
+  CHECK(members[0].violation_count == 2);
+  CHECK(members[0].status == "APPROVED"); // the rest of the row as it was
+  CHECK(members[0].username == "name-u");
+  CHECK(members[1].violation_count == 0); // another member
+  CHECK(db->load_members("s").at(0).violation_count == 0); // another room
+
+  // A set that changes the member too: the violation's count is written
+  // after the member row (members come first in a set).
+  write_set both;
+  auto left = make_member("r", "u", "LEFT");
+  left.violation_count = 2;
+  both.members = {left};
+  both.violations.push_back({"r", "u", "DISCONNECT", 12, 3, ""});
+  commit_one(*db, both);
+  CHECK(db->load_members("r").at(0).violation_count == 3);
+  CHECK(db->load_members("r").at(0).status == "LEFT");
+
+  // A failing violation (its key again) leaves the count as it was.
+  write_set dup;
+  dup.violations.push_back({"r", "u", "TAB_SWITCH", 13, 4, "k-1"});
+  db->begin();
+  CHECK_THROWS_WITH(db->apply(dup), Catch::Contains("UNIQUE"));
+  db->rollback();
+  CHECK(db->load_members("r").at(0).violation_count == 3);
+
+  // A violation of someone with no member row is still stored.
+  write_set stranger;
+  stranger.violations.push_back({"r", "w", "TAB_SWITCH", 14, 1, ""});
+  commit_one(*db, stranger);
+  CHECK(c.integer("SELECT count(*) FROM violations WHERE userId = 'w'") == 1);
+  CHECK(db->load_members("r").size() == 2);
+}
+
 TEST_CASE("a failing write set leaves no rows and the rest of the batch commits") {
   temp_db file;
   auto db = open_sqlite(file.path());

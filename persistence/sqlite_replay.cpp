@@ -36,9 +36,8 @@ event_record read_event(const stmt_use& u) {
 namespace {
 
 // The rule of room_detail::addressed_to, as a WHERE clause. ?3 user,
-// ?4 is_host, ?5 was_member. The scan is the primary key's range
-// (roomId = ?1, seq > ?2); rows for others are skipped without reading
-// their payload's overflow pages.
+// ?4 is_host, ?5 was_member. The scan is events_room_seq's range
+// (roomId = ?1, seq > ?2), in seq order; each row is read by its id.
 const std::string replay_sql
   = std::string{"SELECT "} + event_columns_sql
     + " WHERE e.roomId = ?1 AND e.seq > ?2 AND (e.audience = 'EVERYONE'"

@@ -10,11 +10,11 @@
 using namespace proctord::persistence;
 using namespace proctord::persistence::test;
 
-TEST_CASE("open creates the schema at user_version 7") {
+TEST_CASE("open creates the schema at user_version 8") {
   temp_db file;
   auto db = open_sqlite(file.path());
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 7);
+  CHECK(c.integer("PRAGMA user_version") == 8);
   CHECK(columns_of(c, "rooms")
         == "roomId,hostId,hostName,roomname,maxGuests,question,duration,"
            "isPublic,status,createdAt,startedAt,endsAt,endedAt");
@@ -29,7 +29,7 @@ TEST_CASE("open creates the schema at user_version 7") {
         == "id,roomId,userId,username,status,requestedAt,decidedAt");
   CHECK(columns_of(c, "kick_events") == "id,roomId,userId,reason,kickedAt");
   CHECK(columns_of(c, "events")
-        == "roomId,seq,audience,userId,payload,createdAt,submissionId");
+        == "id,roomId,seq,audience,userId,payload,createdAt,submissionId");
   CHECK(columns_of(c, "contests")
         == "contestId,title,scoring,freezeBeforeEnd,status,createdBy,"
            "createdAt,startAt,startedAt,pausedAt,pausedTotalMs,endedAt");
@@ -96,7 +96,7 @@ TEST_CASE("reopening an existing database is idempotent and keeps its data") {
     CHECK(db->load_members("r1").size() == 1);
   }
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 7);
+  CHECK(c.integer("PRAGMA user_version") == 8);
 }
 
 TEST_CASE("the sync mode sets PRAGMA synchronous on the store's connection") {

@@ -139,8 +139,9 @@ TEST_CASE("a version 1 database migrates to version 2 and keeps its rows") {
         == "id,roomId,userId,type,timestamp,violationCount,idempotencyKey");
   CHECK(columns_of(c, "submissions")
         == "id,roomId,userId,code,language,submittedAt,idempotencyKey");
+  // (8 gives events a rowid, "id", first)
   CHECK(columns_of(c, "events")
-        == "roomId,seq,audience,userId,payload,createdAt,submissionId");
+        == "id,roomId,seq,audience,userId,payload,createdAt,submissionId");
   CHECK(c.column("PRAGMA foreign_key_check").empty());
   CHECK(c.text("PRAGMA integrity_check") == "ok");
 

@@ -51,11 +51,11 @@ TEST_CASE("a version 6 database opens as version 7 with one index per "
   temp_db file;
   create_v6_database(file.path());
   const auto latest = sqlite_detail::latest_schema_version();
-  REQUIRE(latest == 7);
+  REQUIRE(latest >= 7);
 
   auto db = open_sqlite(file.path()); // no converter: step 7 converts nothing
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 7);
+  CHECK(c.integer("PRAGMA user_version") == latest);
   CHECK(c.text("PRAGMA integrity_check") == "ok");
   CHECK(indexes_of(c, "violations")
         == std::vector<std::string>{"violations_user_key"});

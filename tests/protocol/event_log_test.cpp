@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -148,6 +149,60 @@ TEST_CASE("event_log: the envelope is {v, t, d} with the struct's field names") 
   CHECK(j["d"] == json{{"user_id", "user456"}, {"username", "John Doe"},
                        {"connected_count", 2}, {"resumed", false}});
   CHECK(event_log::type_name(evt::room_status_view{}) == "room_status");
+}
+
+TEST_CASE("event_log: the violation and focus events, written directly, are "
+          "the text an nlohmann tree of their fields dumps") {
+  // The oracle: the envelope around the fields as an nlohmann tree, dumped
+  // the way stored text always was (invalid UTF-8 replaced, not thrown).
+  auto oracle = [](std::string_view type, const json& d) {
+    return std::string{R"({"v":1,"t":")"} + std::string{type} + R"(","d":)"
+           + d.dump(-1, ' ', false, json::error_handler_t::replace) + "}";
+  };
+  const std::vector<std::string> names{
+    "Pat", "", "quote \" back\\slash", "tab\tnew\nline\x01\x1f",
+    "ünïcode ✓ 🎉", "bad \xff\xfe utf-8 \xc3", "slash / and <tag>"};
+  for (const auto& name : names) {
+    INFO("username: " << name);
+    for (auto type : {violation_type::fullscreen_exit, violation_type::tab_switch,
+                      violation_type::disconnect}) {
+      evt::violation_detected v{"user-" + name, name, type, 7, t0};
+      const auto text = event_log::encode(v);
+      CHECK(text
+            == oracle("violation_detected",
+                      json{{"user_id", v.user_id}, {"username", v.username},
+                           {"type", type == violation_type::fullscreen_exit
+                                      ? "fullscreen_exit"
+                                      : type == violation_type::tab_switch
+                                          ? "tab_switch"
+                                          : "disconnect"},
+                           {"violation_count", 7}, {"timestamp", t0}}));
+      auto back = event_log::decode(text);
+      REQUIRE(back);
+      if (name.find('\xff') == std::string::npos
+          && name.find('\xc3') == std::string::npos)
+        CHECK(*back == event{v});
+    }
+    for (bool reconnected : {false, true}) {
+      evt::proctoring_update p{"u", name, cmd::signal::tab_blur, t0,
+                               reconnected, reconnected ? 1234 : 0};
+      CHECK(event_log::encode(p)
+            == oracle("proctoring_update",
+                      json{{"user_id", "u"}, {"username", name},
+                           {"what", "tab_blur"}, {"timestamp", t0},
+                           {"reconnected", reconnected},
+                           {"away_ms", reconnected ? 1234 : 0}}));
+    }
+  }
+  // Extremes of the numbers.
+  evt::violation_detected big{"u", "n", violation_type::tab_switch,
+                              std::numeric_limits<std::int32_t>::max(),
+                              std::numeric_limits<millis>::min()};
+  CHECK(event_log::encode(big)
+        == oracle("violation_detected",
+                  json{{"user_id", "u"}, {"username", "n"}, {"type", "tab_switch"},
+                       {"violation_count", std::numeric_limits<std::int32_t>::max()},
+                       {"timestamp", std::numeric_limits<millis>::min()}}));
 }
 
 TEST_CASE("event_log: missing fields take defaults, unknown fields are ignored") {

@@ -91,11 +91,13 @@ public:
     REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr)
             == SQLITE_OK);
     std::string out;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
       const auto* t = sqlite3_column_text(st, 3); // id, parent, notused, detail
       out.append(t ? reinterpret_cast<const char*>(t) : "").append(";");
     }
     sqlite3_finalize(st);
+    REQUIRE(rc == SQLITE_DONE); // a plan cut short is no plan
     return out;
   }
 

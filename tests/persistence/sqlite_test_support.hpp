@@ -57,6 +57,23 @@ inline void create_at_version(const std::string& path, int version) {
   REQUIRE(c.integer("PRAGMA user_version") == version);
 }
 
+/// Puts someone else's table, `name`, in the way of the last CREATE of
+/// migration step `version`, then checks that opening `path` fails at that
+/// step and leaves the file at version - 1. The caller checks that the
+/// step's earlier changes were rolled back with it.
+inline void check_step_blocked(const std::string& path, int version,
+                               const std::string& name) {
+  {
+    other_connection c(path);
+    c.exec("CREATE TABLE " + name + " (x INTEGER)");
+  }
+  CHECK_THROWS_WITH(open_sqlite(path),
+                    Catch::Contains("migrate to schema version "
+                                    + std::to_string(version)));
+  other_connection c(path);
+  CHECK(c.integer("PRAGMA user_version") == version - 1);
+}
+
 /// Captures the sqlite3* of the next connection opened in this process (an
 /// SQLite auto-extension), so tests can ask the backend's own connection for
 /// its per-connection settings without a test hook in the API.

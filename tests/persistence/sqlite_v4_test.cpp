@@ -117,15 +117,8 @@ TEST_CASE("a file migrated from version 3 opened again is unchanged") {
 TEST_CASE("a failing step 4 leaves the database at version 3") {
   temp_db file;
   create_v3_database(file.path());
-  {
-    other_connection c(file.path());
-    // Someone else's table in the way of the step's last CREATE.
-    c.exec("CREATE TABLE contest_standings (x INTEGER)");
-  }
-  CHECK_THROWS_WITH(open_sqlite(file.path()),
-                    Catch::Contains("migrate to schema version 4"));
+  check_step_blocked(file.path(), 4, "contest_standings");
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 3);
   // The step's earlier tables were rolled back with it.
   CHECK(c.column("SELECT name FROM sqlite_master WHERE name = 'contests'")
           .empty());

@@ -119,15 +119,8 @@ TEST_CASE("a file migrated from version 4 opened again is unchanged") {
 TEST_CASE("a failing step 5 leaves the database at version 4") {
   temp_db file;
   create_v4_database(file.path());
-  {
-    other_connection c(file.path());
-    // Someone else's table in the way of the step's last CREATE.
-    c.exec("CREATE TABLE public_room_members (x INTEGER)");
-  }
-  CHECK_THROWS_WITH(open_sqlite(file.path()),
-                    Catch::Contains("migrate to schema version 5"));
+  check_step_blocked(file.path(), 5, "public_room_members");
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 4);
   // The step's earlier tables and index were rolled back with it.
   CHECK(c.column("SELECT name FROM sqlite_master WHERE name IN"
                  " ('public_users', 'public_rooms', 'public_users_address')")

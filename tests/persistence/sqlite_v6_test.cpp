@@ -138,15 +138,8 @@ TEST_CASE("a file migrated from version 5 opened again is unchanged") {
 TEST_CASE("a failing step 6 leaves the database at version 5") {
   temp_db file;
   create_v5_database(file.path());
-  {
-    other_connection c(file.path());
-    // Someone else's table in the way of the step's last CREATE.
-    c.exec("CREATE TABLE live_pids (x INTEGER)");
-  }
-  CHECK_THROWS_WITH(open_sqlite(file.path()),
-                    Catch::Contains("migrate to schema version 6"));
+  check_step_blocked(file.path(), 6, "live_pids");
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 5);
   // The step's earlier tables and index were rolled back with it.
   CHECK(c.column("SELECT name FROM sqlite_master WHERE name IN"
                  " ('collab_sessions', 'collab_sessions_open', 'exams',"

@@ -127,15 +127,8 @@ TEST_CASE("a failing step 8 leaves the database at version 7 with its "
           "event log") {
   temp_db file;
   create_v7_database(file.path());
-  {
-    other_connection c(file.path());
-    // Someone else's table in the way of the step's last CREATE.
-    c.exec("CREATE TABLE events_room_seq (x INTEGER)");
-  }
-  CHECK_THROWS_WITH(open_sqlite(file.path()),
-                    Catch::Contains("migrate to schema version 8"));
+  check_step_blocked(file.path(), 8, "events_room_seq");
   other_connection c(file.path());
-  CHECK(c.integer("PRAGMA user_version") == 7);
   // The copy, the drop and the rename were rolled back with the step.
   CHECK_THAT(c.text("SELECT sql FROM sqlite_master WHERE name = 'events'"),
              Catch::Contains("WITHOUT ROWID"));

@@ -364,7 +364,7 @@ private:
       .text(1, v.room_id)
       .text(2, v.user_id)
       .integer(3, v.violation_count)
-      .run(); // no member row (the room never stages one so): the row stays
+      .run(); // a user with no member row: nothing to count in, the row stays
   }
 
   void write(const submission_record& s) {

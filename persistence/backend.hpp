@@ -29,9 +29,10 @@ enum class sync_mode {
 /// When the writer's WAL is copied back into the database file
 /// (README.md, "Checkpoints"). Counted in WAL frames (one page each).
 struct checkpoint_limits {
-  /// New frames that wake the checkpointer's thread: SQLite's own
-  /// autocheckpoint interval.
-  int wake_frames = 1000;
+  /// New frames that wake the checkpointer's thread: a quarter of
+  /// restart_frames. A longer round copies a page the writer dirtied again
+  /// and again once (tools/bench/README.md, "The store alone").
+  int wake_frames = 4000;
   /// Frames at which the writer itself checkpoints what the thread has not
   /// copied yet, so that the WAL starts over from its beginning (64 MiB of
   /// 4 KiB pages).

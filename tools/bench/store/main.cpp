@@ -43,13 +43,15 @@ struct options {
                            // room staged it until the store counted for it
   bool event_row = true;
   std::string dir;
+  pe::checkpoint_limits limits; // --wake-frames, --restart-frames
 };
 
 [[noreturn]] void usage(const char* why) {
   std::cerr << "proctord-store-bench: " << why << "\n"
             << "usage: proctord-store-bench [--violations N] [--rooms N]"
                " [--per-room N] [--batches 1,8,64] [--member-row]"
-               " [--without-event] [--dir PATH]\n";
+               " [--without-event] [--wake-frames N] [--restart-frames N]"
+               " [--dir PATH]\n";
   std::exit(2);
 }
 
@@ -90,6 +92,10 @@ options parse(int argc, char** argv) {
       std::stringstream ss(v);
       for (std::string b; std::getline(ss, b, ',');)
         o.batches.push_back(positive(b));
+    } else if (a == "--wake-frames") {
+      o.limits.wake_frames = positive(v);
+    } else if (a == "--restart-frames") {
+      o.limits.restart_frames = positive(v);
     } else if (a == "--dir") {
       o.dir = v;
     } else {
@@ -208,7 +214,7 @@ struct figures {
 };
 
 figures run(const options& o, int batch, const fs::path& file) {
-  auto db = pe::open_sqlite(file.string());
+  auto db = pe::open_sqlite(file.string(), pe::sync_mode::normal, {}, o.limits);
   auto rooms = populate(*db, o);
   std::mt19937 rng(12345);
   std::uniform_int_distribution<int> pick_room(0, o.rooms - 1);

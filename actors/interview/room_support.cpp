@@ -64,20 +64,40 @@ void commit(self_ptr self, step s, const caller* who,
   st.log.commit(self, st.store.writer, std::move(s), std::move(hooks));
 }
 
+namespace {
+
+/// Adds to `out` whoever of `audience` is connected now. The host's and one
+/// user's events (every violation, every submission's ack) look their
+/// member up instead of walking the room.
+void add_audience(self_ptr self, fanout& out, std::string_view audience,
+                  const std::string& user_id) {
+  member* one = audience == to_host   ? host(self)
+                : audience == to_user ? find(self, user_id)
+                                      : nullptr;
+  if (one) {
+    if (receives(*one, audience, user_id))
+      out.add(one->place);
+    return;
+  }
+  if (audience == to_host || audience == to_user)
+    return; // no such member
+  for (auto& [id, m] : self->state.members)
+    if (receives(m, audience, user_id))
+      out.add(m.place);
+}
+
+} // namespace
+
 void publish(self_ptr self, const journal_entry& e) {
   fanout out{self->state.room_id(), e.seq, e.event};
-  for (auto& [id, m] : self->state.members)
-    if (receives(m, e.audience, e.user_id))
-      out.add(m.place);
+  add_audience(self, out, e.audience, e.user_id);
   out.send();
 }
 
 void publish_live(self_ptr self, std::string_view audience,
                   const protocol::event& e) {
   fanout out{self->state.room_id(), 0, e};
-  for (auto& [id, m] : self->state.members)
-    if (receives(m, audience, {}))
-      out.add(m.place);
+  add_audience(self, out, audience, {});
   out.send();
 }
 

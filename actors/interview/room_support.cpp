@@ -71,16 +71,12 @@ namespace {
 /// member up instead of walking the room.
 void add_audience(self_ptr self, fanout& out, std::string_view audience,
                   const std::string& user_id) {
-  member* one = audience == to_host   ? host(self)
-                : audience == to_user ? find(self, user_id)
-                                      : nullptr;
-  if (one) {
-    if (receives(*one, audience, user_id))
+  if (audience == to_host || audience == to_user) {
+    member* one = audience == to_host ? host(self) : find(self, user_id);
+    if (one && receives(*one, audience, user_id))
       out.add(one->place);
     return;
   }
-  if (audience == to_host || audience == to_user)
-    return; // no such member
   for (auto& [id, m] : self->state.members)
     if (receives(m, audience, user_id))
       out.add(m.place);
